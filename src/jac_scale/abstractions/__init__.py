@@ -1,0 +1,1 @@
+"""Contracts that targets, providers, registries and loggers implement."""

@@ -1,0 +1,1 @@
+"""Loggers, redaction and other helpers shared by targets."""
