@@ -47,7 +47,9 @@ OutputOpt = Annotated[
 
 
 def _fail(message: str, code: int, hint: str | None = None) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    from rich.markup import escape
+
+    err.print(f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False)
     if hint:
         err.print(f"  hint: {hint}", markup=False)
     raise typer.Exit(code)

@@ -213,6 +213,9 @@ def _env_overrides(
 
 
 def _check_top_level(data: dict[str, Any], where: str) -> None:
+    for table in SHARED_TABLES:
+        if table in data and not isinstance(data[table], dict):
+            raise ConfigError(f"{where} [plugins.scale] {table}: must be a table")
     for key, value in data.items():
         if isinstance(value, dict):
             continue
@@ -223,9 +226,6 @@ def _check_top_level(data: dict[str, Any], where: str) -> None:
                 + (f" (did you mean {close[0]!r}?)" if close else "")
                 + f"; known keys: {', '.join(TOP_LEVEL_KEYS)} and sub-tables",
             )
-    for table in SHARED_TABLES:
-        if table in data and not isinstance(data[table], dict):
-            raise ConfigError(f"{where} [plugins.scale] {table}: must be a table")
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -25,6 +25,8 @@ class ComponentSpec:
     requires: tuple[str, ...] = ()
     description: str = ""
     source: str = "built-in"
+    #: A class registered directly (no import needed).
+    loaded: Any = None
 
     def missing_modules(self) -> list[str]:
         """Required top-level modules that cannot be found (checked without importing)."""
@@ -51,10 +53,10 @@ class ComponentRegistry:
         description: str = "",
     ) -> None:
         """Add an implementation at run time; a class or a "module:Class" string."""
-        if isinstance(target, type):
-            target = f"{target.__module__}:{target.__qualname__}"
+        loaded = target if isinstance(target, type) else None
+        path = f"{target.__module__}:{target.__qualname__}" if loaded else str(target)
         self._registered[name] = ComponentSpec(
-            name, target, extra, tuple(requires), description, source="registered"
+            name, path, extra, tuple(requires), description, source="registered", loaded=loaded
         )
 
     def _from_entry_points(self) -> dict[str, ComponentSpec]:
@@ -89,6 +91,8 @@ class ComponentRegistry:
     def load(self, name: str) -> Any:
         """Import and return the implementation, with the extra to install when it is missing."""
         spec = self.spec(name)
+        if spec.loaded is not None:
+            return spec.loaded
         missing = spec.missing_modules()
         if missing:
             raise MissingDependencyError(
