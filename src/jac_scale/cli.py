@@ -285,9 +285,9 @@ def render(
 def targets(output: OutputOpt = OutputFormat.text) -> None:
     """List every target, database provider, registry and logger, and whether it is installed."""
     with _errors():
-        from jac_scale import operations
+        from jac_scale.factories.catalog import list_components
 
-        rows = operations.list_components()
+        rows = list_components()
 
         def text() -> None:
             for row in rows:

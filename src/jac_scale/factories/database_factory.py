@@ -1,10 +1,15 @@
 """Creates database providers by name; the seed's `DatabaseProviderFactory`."""
 
-from typing import Any
+from __future__ import annotations
 
-from jac_scale.abstractions.database_provider import DatabaseProvider
-from jac_scale.abstractions.deployment_target import DeploymentTarget
+from typing import TYPE_CHECKING, Any
+
 from jac_scale.factories.component_registry import ComponentRegistry, ComponentSpec
+
+if TYPE_CHECKING:
+    from jac_scale.abstractions.database_provider import DatabaseProvider
+    from jac_scale.abstractions.deployment_target import DeploymentTarget
+
 
 _DB = "jac_scale.providers.database"
 

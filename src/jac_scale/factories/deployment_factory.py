@@ -1,11 +1,16 @@
 """Creates deployment targets by name; the seed's `DeploymentTargetFactory`."""
 
-from typing import Any
+from __future__ import annotations
 
-from jac_scale.abstractions.config.base_config import BaseConfig
-from jac_scale.abstractions.deployment_target import DeploymentTarget
-from jac_scale.abstractions.logger import Logger
+from typing import TYPE_CHECKING, Any
+
 from jac_scale.factories.component_registry import ComponentRegistry, ComponentSpec
+
+if TYPE_CHECKING:
+    from jac_scale.abstractions.config.base_config import BaseConfig
+    from jac_scale.abstractions.deployment_target import DeploymentTarget
+    from jac_scale.abstractions.logger import Logger
+
 
 TARGETS = ComponentRegistry(
     kind="target",

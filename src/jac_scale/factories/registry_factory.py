@@ -1,9 +1,14 @@
 """Creates image registries by name; the seed's `ImageRegistryFactory`."""
 
-from typing import Any
+from __future__ import annotations
 
-from jac_scale.abstractions.image_registry import ImageRegistry
+from typing import TYPE_CHECKING, Any
+
 from jac_scale.factories.component_registry import ComponentRegistry, ComponentSpec
+
+if TYPE_CHECKING:
+    from jac_scale.abstractions.image_registry import ImageRegistry
+
 
 _REG = "jac_scale.providers.registry"
 

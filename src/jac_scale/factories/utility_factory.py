@@ -1,9 +1,14 @@
 """Creates loggers (and later monitors) by name; the seed's `UtilityFactory`."""
 
-from typing import Any
+from __future__ import annotations
 
-from jac_scale.abstractions.logger import Logger
+from typing import TYPE_CHECKING, Any
+
 from jac_scale.factories.component_registry import ComponentRegistry, ComponentSpec
+
+if TYPE_CHECKING:
+    from jac_scale.abstractions.logger import Logger
+
 
 LOGGERS = ComponentRegistry(
     kind="logger",
