@@ -2,8 +2,11 @@
 
 import json
 import os
+import queue
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -132,3 +135,37 @@ def test_deploy_failure_exits_1_with_log_lines(tmp_path: Path) -> None:
         assert status["status"] == "failed"
     finally:
         run("destroy", str(app), "--yes")
+
+
+def test_logs_follow_prints_new_lines(example_app: Path) -> None:
+    port = free_port(18500, 19000)
+    assert run("deploy", str(example_app), "--port", str(port)).returncode == 0
+    follower = subprocess.Popen(
+        [*JAC_SCALE, "logs", str(example_app), "--follow", "--tail", "0"],
+        stdout=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        time.sleep(1.0)
+        post_json(f"http://127.0.0.1:{port}/function/greet", {"name": "follow"})
+        lines: queue.Queue[str] = queue.Queue()
+        assert follower.stdout is not None
+        reader = threading.Thread(
+            target=lambda: [lines.put(line) for line in follower.stdout], daemon=True
+        )
+        reader.start()
+        seen: list[str] = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(seen) < 200:
+            try:
+                seen.append(lines.get(timeout=max(0.1, deadline - time.monotonic())))
+            except queue.Empty:
+                break
+            if "POST /function/greet" in seen[-1]:
+                break
+        assert any("POST /function/greet" in line for line in seen), seen
+    finally:
+        follower.kill()
+        follower.wait(timeout=30)
+        run("destroy", str(example_app), "--yes")
