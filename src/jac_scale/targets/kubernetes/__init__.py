@@ -1,0 +1,1 @@
+"""The Kubernetes target: renderer, client wrapper, database manifests and the target itself."""

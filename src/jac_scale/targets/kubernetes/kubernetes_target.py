@@ -1,0 +1,706 @@
+"""The Kubernetes target: server-side apply in dependency order, wait, status, scale, destroy."""
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from jac_scale.abstractions.config.app_config import AppConfig
+from jac_scale.abstractions.deployment_target import DeploymentTarget
+from jac_scale.abstractions.models.deployment_result import DeploymentResult
+from jac_scale.abstractions.models.resource_status import ResourceStatus, ResourceStatusInfo
+from jac_scale.errors import DeploymentError, UsageError
+from jac_scale.targets.kubernetes import code_sync, rollout
+from jac_scale.targets.kubernetes.kube_database import KubernetesDatabaseProvider
+from jac_scale.targets.kubernetes.kubernetes_config import KubernetesConfig
+from jac_scale.targets.kubernetes.labels import (
+    CODE_FINGERPRINT,
+    CREATED_BY,
+    MANAGED_BY,
+    RETAIN_LABEL,
+    SCALED_REPLICAS,
+    instance_selector,
+)
+from jac_scale.targets.kubernetes.renderer import Plan, RenderRequest, render, to_yaml
+from jac_scale.utilities.fingerprint import fingerprint
+from jac_scale.utilities.redaction import redact_text
+
+if TYPE_CHECKING:
+    from jac_scale.targets.kubernetes.kube_client import KubeClient
+
+#: Reverse of the apply order; PersistentVolumeClaims last, and only unretained ones.
+DESTROY_ORDER = (
+    "HorizontalPodAutoscaler",
+    "PodDisruptionBudget",
+    "Ingress",
+    "Service",
+    "Deployment",
+    "StatefulSet",
+    "Pod",
+    "ConfigMap",
+    "Secret",
+    "ServiceAccount",
+    "PersistentVolumeClaim",
+)
+
+
+class RolloutFailed(DeploymentError):
+    """A pod is stuck for a reason that needs the user (bad image, crash, bad config)."""
+
+
+class KubernetesTarget(DeploymentTarget):
+    """One app and its databases in one namespace of the cluster the kube context names."""
+
+    name: ClassVar[str] = "kubernetes"
+    config_class = KubernetesConfig
+    can_scale: ClassVar[bool] = True
+    config: KubernetesConfig
+
+    def __init__(self, *args: Any, kube_client: "KubeClient | None" = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._kube = kube_client
+        self._registry_config: dict[str, Any] = {}
+        self.sleep: Callable[[float], None] = time.sleep
+
+    # -- wiring -----------------------------------------------------------------
+    def kube(self) -> "KubeClient":
+        """The cluster client, connected on first use (so render never needs a cluster)."""
+        if self._kube is None:
+            from jac_scale.targets.kubernetes.kube_client import KubeClient
+
+            self._kube = KubeClient.connect(
+                self.config.kubeconfig,
+                self.config.context,
+                retries=self.config.api_retries,
+                retry_delay=self.config.api_retry_delay,
+            )
+        return self._kube
+
+    def attach_scale_config(self, scale_config: Any) -> None:
+        """Remember `[plugins.scale.registry]`; the registry is created only when building."""
+        self._registry_config = dict(scale_config.get_registry_config() or {})
+
+    def _registry(self) -> Any:
+        if self.image_registry is None and self._registry_config.get("type"):
+            from jac_scale.factories.registry_factory import ImageRegistryFactory
+
+            self.image_registry = ImageRegistryFactory.create(
+                str(self._registry_config["type"]), self._registry_config
+            )
+        return self.image_registry
+
+    def databases(self) -> list[KubernetesDatabaseProvider]:
+        """Injected providers, plus those that `mongodb_enabled` / `redis_enabled` ask for."""
+        from jac_scale.providers.database.kubernetes_mongo import KubernetesMongoProvider
+        from jac_scale.providers.database.kubernetes_redis import KubernetesRedisProvider
+
+        found: list[KubernetesDatabaseProvider] = []
+        for provider in self.database_providers:
+            if not isinstance(provider, KubernetesDatabaseProvider):
+                raise UsageError(
+                    f"{type(provider).__name__} cannot run on the kubernetes target",
+                    hint="use DatabaseProviderFactory.create('kubernetes_mongo' or "
+                    "'kubernetes_redis', target=...)",
+                )
+            if provider.target is None:
+                provider.target = self
+            found.append(provider)
+        names = {p.db_name for p in found}
+        if self.config.mongodb_enabled and "mongodb" not in names:
+            found.append(KubernetesMongoProvider(target=self))
+        if self.config.redis_enabled and "redis" not in names:
+            found.append(KubernetesRedisProvider(target=self))
+        return found
+
+    def _use_app_name(self, app_config: AppConfig) -> str:
+        if app_config.app_name and self.config.app_name == "jac-app":
+            self.config.app_name = app_config.app_name
+        return self.config.app_name
+
+    @property
+    def _where(self) -> str:
+        kube = self.kube()
+        return f"context {kube.where.context!r}, namespace {self.config.namespace!r}"
+
+    # -- rendering ----------------------------------------------------------------
+    def _code_fingerprint(self, app_config: AppConfig) -> str:
+        return fingerprint(Path(app_config.code_folder))
+
+    def _plan(
+        self,
+        app_config: AppConfig,
+        image: str,
+        databases: list[KubernetesDatabaseProvider],
+        current: dict[str, Any] | None = None,
+    ) -> Plan:
+        current = current or {}
+        return render(
+            RenderRequest(
+                config=self.config,
+                file_name=app_config.file_name,
+                image=image,
+                build=app_config.build,
+                databases=databases,
+                replicas=current.get("replicas"),
+                min_replicas=current.get("min_replicas"),
+                code_fingerprint=None if app_config.build else self._code_fingerprint(app_config),
+            )
+        )
+
+    def render(self, app_config: AppConfig, *, show_secrets: bool = False) -> str:
+        """Every object deploy would apply, without contacting the cluster."""
+        self._use_app_name(app_config)
+        databases = self.databases()
+        plan = self._plan(app_config, self.config.image, databases)
+        text = to_yaml(plan.objects, show_secrets=show_secrets)
+        notes = []
+        if app_config.build and self._registry() is None:
+            notes.append(f"# image: {self.config.image} (from config; no registry configured)")
+        if not app_config.build:
+            notes.append("# build=False: deploy copies the code into the claim before the rollout")
+        if show_secrets and databases:
+            notes.append(
+                "# database passwords here are freshly generated; deploy reuses the cluster's"
+            )
+        return "\n".join(notes) + ("\n" if notes else "") + text
+
+    # -- deploy -------------------------------------------------------------------
+    def _resolve_image(self, app_config: AppConfig) -> tuple[str, str]:
+        if not app_config.build:
+            return self.config.image, f"code synced into a volume; runs on {self.config.image}"
+        registry = self._registry()
+        if registry is None:
+            return (
+                self.config.image,
+                f"no registry configured: runs the image named in config ({self.config.image}); "
+                "set [plugins.scale.registry] to build and push it",
+            )
+        self.progress.update("building the image")
+        built = registry.build_image(app_config.code_folder, self.config.image)
+        self.progress.update(f"pushing {built}")
+        registry.push_image(built)
+        image = registry.get_image_url(built)
+        return image, f"built and pushed {image}"
+
+    def _current(self, client: "KubeClient") -> dict[str, Any]:
+        """What `scale` recorded, and the code version now running, from the cluster."""
+        ns, app = self.config.namespace, self.config.app_name
+        state: dict[str, Any] = {}
+        deployment = client.get("Deployment", app, ns)
+        state["deployment"] = deployment
+        if deployment:
+            annotations = deployment["metadata"].get("annotations") or {}
+            if SCALED_REPLICAS in annotations and not self.config.autoscaling:
+                state["replicas"] = int(annotations[SCALED_REPLICAS])
+            template = deployment["spec"]["template"]["metadata"].get("annotations") or {}
+            state["code"] = template.get(CODE_FINGERPRINT)
+        if self.config.autoscaling:
+            hpa = client.get("HorizontalPodAutoscaler", app, ns)
+            annotations = ((hpa or {}).get("metadata") or {}).get("annotations") or {}
+            if SCALED_REPLICAS in annotations:
+                state["min_replicas"] = int(annotations[SCALED_REPLICAS])
+        return state
+
+    def _ensure_namespace(self, client: "KubeClient") -> bool:
+        """Create the namespace if missing; True when this deploy created it."""
+        ns = self.config.namespace
+        if client.get("Namespace", ns) is not None:
+            return False
+        client.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": {
+                    "name": ns,
+                    "labels": {"app.kubernetes.io/managed-by": MANAGED_BY},
+                    "annotations": {CREATED_BY: self.config.app_name},
+                },
+            }
+        )
+        self.logger.info("created namespace", {"namespace": ns})
+        return True
+
+    def deploy(self, app_config: AppConfig) -> DeploymentResult:
+        app = self._use_app_name(app_config)
+        if not app_config.app_file.is_file():
+            raise UsageError(
+                f"app file {app_config.app_file} does not exist",
+                hint="pass the path of your .jac file",
+            )
+        client = self.kube()
+        version = client.server_version()
+        ns = self.config.namespace
+        self.progress.update(f"deploying {app} to {self._where} (Kubernetes {version})")
+        self.logger.info(
+            "deploying", {"app": app, "context": client.where.context, "namespace": ns}
+        )
+        image, image_note = self._resolve_image(app_config)
+        created_namespace = self._ensure_namespace(client)
+        current = self._current(client)
+        first_install = current["deployment"] is None
+        databases = self.databases()
+        for db in databases:
+            db.ensure_password(client)
+        plan = self._plan(app_config, image, databases, current)
+        try:
+            return self._apply_and_wait(client, app_config, plan, databases, current, image_note)
+        except DeploymentError as exc:
+            return self._failed(exc, first_install, created_namespace)
+
+    def _apply_and_wait(
+        self,
+        client: "KubeClient",
+        app_config: AppConfig,
+        plan: Plan,
+        databases: list[KubernetesDatabaseProvider],
+        current: dict[str, Any],
+        image_note: str,
+    ) -> DeploymentResult:
+        app, ns = self.config.app_name, self.config.namespace
+        before = current["deployment"]
+        for obj in plan.database_objects:
+            client.apply(obj)
+        if databases:
+            self._wait_databases(client, databases)
+        uploaded = False
+        if not app_config.build:
+            uploaded = self._sync_code(client, app_config, plan, current)
+        applied = [client.apply(obj) for obj in plan.app_objects]
+        deployment = next(o for o in applied if o["kind"] == "Deployment")
+        self._wait_rollout(client)
+        changed = (
+            before is None
+            or uploaded
+            or (deployment["metadata"].get("generation") != before["metadata"].get("generation"))
+        )
+        url = self.get_service_url(app)
+        message = (
+            f"{app} is running in {self._where}"
+            if changed
+            else (f"unchanged: {app} is already running in {self._where}")
+        )
+        if self._shares_nothing_warning():
+            self.logger.warn(self._shares_nothing_warning(), {"app": app})
+        return DeploymentResult(
+            True,
+            url,
+            message,
+            {
+                "changed": changed,
+                "context": client.where.context,
+                "namespace": ns,
+                "image": deployment["spec"]["template"]["spec"]["containers"][0]["image"],
+                "image_note": image_note,
+                "objects": [f"{o['kind']}/{o['metadata']['name']}" for o in plan.objects],
+                "databases": {db.db_name: db.host for db in databases},
+                "warning": self._shares_nothing_warning(),
+            },
+        )
+
+    def _shares_nothing_warning(self) -> str | None:
+        if self.config.single_writer:
+            return None
+        return (
+            "more than one replica and no shared store: each replica keeps its own graph "
+            "(.jac/data on an emptyDir)"
+        )
+
+    def _failed(
+        self, exc: DeploymentError, first_install: bool, created_namespace: bool
+    ) -> DeploymentResult:
+        app = self.config.app_name
+        details = dict(exc.details)
+        if first_install and not self.config.keep_on_failure:
+            self.progress.update(f"removing what the failed first install of {app} created")
+            try:
+                self.destroy(app, purge=True, _namespace_created=created_namespace)
+                note = "the failed first install was removed (keep_on_failure = true keeps it)"
+            except DeploymentError as cleanup_error:
+                note = f"removing the failed first install also failed: {cleanup_error.message}"
+        elif first_install:
+            note = "kept what the failed first install created (keep_on_failure)"
+        else:
+            note = (
+                "the previous version keeps serving: the rollout never takes it below its "
+                f"replicas; fix the problem and deploy again, or run "
+                f"kubectl -n {self.config.namespace} rollout undo deployment/{app}"
+            )
+        self.logger.error(exc.message, {"app": app})
+        details["note"] = note
+        return DeploymentResult(False, None, f"{exc.message}; {note}", details)
+
+    def _wait(self, what: str, check: Callable[[], tuple[bool, str]]) -> None:
+        """Poll `check` until it says done, with progress; bounded by wait_timeout."""
+        started = time.monotonic()
+        deadline = started + self.config.wait_timeout
+        message = ""
+        while True:
+            done, message = check()
+            if done:
+                return
+            elapsed = time.monotonic() - started
+            if time.monotonic() >= deadline:
+                raise DeploymentError(
+                    f"{what} not ready after {self.config.wait_timeout:.0f}s: {message}",
+                    hint="raise [plugins.scale.kubernetes] wait_timeout, or look at "
+                    f"kubectl -n {self.config.namespace} get pods,events",
+                )
+            self.progress.update(f"waiting for {what}: {message} ({elapsed:.0f}s)")
+            self.sleep(self.config.poll_interval)
+
+    def _check_pods(self, client: "KubeClient", selector: str) -> None:
+        problems = rollout.pod_problems(
+            client.list("Pod", self.config.namespace, label_selector=selector)
+        )
+        if problems:
+            first = problems[0]
+            details = rollout.problem_details(client, self.config.namespace, first)
+            raise RolloutFailed(
+                f"pod {first.pod} cannot run: {first.reason}"
+                + (f": {first.message}" if first.message else ""),
+                details=details,
+            )
+
+    def _wait_databases(
+        self, client: "KubeClient", databases: list[KubernetesDatabaseProvider]
+    ) -> None:
+        ns = self.config.namespace
+        for db in databases:
+
+            def check(db: KubernetesDatabaseProvider = db) -> tuple[bool, str]:
+                self._check_pods(client, db.selector())
+                return rollout.workload_ready(client.get(db.workload_kind, db.object_name, ns))
+
+            self._wait(f"{db.db_name}", check)
+
+    def _wait_rollout(self, client: "KubeClient") -> None:
+        app, ns = self.config.app_name, self.config.namespace
+        selector = instance_selector(app, {"app.kubernetes.io/component": "app"})
+
+        def check() -> tuple[bool, str]:
+            deployment = client.get("Deployment", app, ns)
+            if deployment is None:
+                raise DeploymentError(f"deployment {ns}/{app} disappeared during the rollout")
+            done, message = rollout.deployment_progress(deployment)
+            if not done:
+                self._check_pods(client, selector)
+            return done, message
+
+        self._wait(f"the rollout of {app}", check)
+
+    def _sync_code(
+        self,
+        client: "KubeClient",
+        app_config: AppConfig,
+        plan: Plan,
+        current: dict[str, Any],
+    ) -> bool:
+        app, ns = self.config.app_name, self.config.namespace
+        claim = next(
+            o
+            for o in plan.app_objects
+            if o["kind"] == "PersistentVolumeClaim" and o["metadata"]["name"] == f"{app}-code"
+        )
+        client.apply(claim)
+        pod_name = code_sync.sync_pod_name(app)
+        client.delete("Pod", pod_name, ns)
+        image = self.config.code_sync_image or self.config.image
+        client.apply(code_sync.sync_pod(app, ns, image, self.config.image_pull_secrets))
+        selector = instance_selector(app, {"app.kubernetes.io/component": "code-sync"})
+
+        def running() -> tuple[bool, str]:
+            self._check_pods(client, selector)
+            pod = client.get("Pod", pod_name, ns) or {}
+            phase = (pod.get("status") or {}).get("phase", "Pending")
+            if phase in ("Failed", "Succeeded"):
+                raise DeploymentError(f"the code sync pod {ns}/{pod_name} stopped ({phase})")
+            return phase == "Running", f"sync pod {phase}"
+
+        try:
+            self._wait("the code sync pod", running)
+            version = self._code_fingerprint(app_config)
+            self.progress.update(f"copying the code of {app} into its volume")
+            return code_sync.sync_code(
+                client,
+                Path(app_config.code_folder),
+                ns,
+                pod_name,
+                version,
+                keep=[current.get("code") or ""],
+            )
+        finally:
+            client.delete("Pod", pod_name, ns)
+
+    # -- status, url, scale, logs ---------------------------------------------------
+    def get_status(self, app_name: str) -> ResourceStatusInfo:
+        client = self.kube()
+        ns = self.config.namespace
+        deployment = client.get("Deployment", app_name, ns)
+        if deployment is None:
+            return ResourceStatusInfo(
+                ResourceStatus.NOT_FOUND,
+                message=f"{app_name} is not deployed in {self._where}",
+            )
+        spec_replicas = int(deployment["spec"].get("replicas") or 0)
+        status = deployment.get("status") or {}
+        ready = int(status.get("readyReplicas") or 0)
+        pods = client.list(
+            "Pod",
+            ns,
+            label_selector=instance_selector(app_name, {"app.kubernetes.io/component": "app"}),
+        )
+        problems = rollout.pod_problems(pods)
+        details: dict[str, Any] = {
+            "namespace": ns,
+            "context": client.where.context,
+            "image": deployment["spec"]["template"]["spec"]["containers"][0]["image"],
+            "pods": [
+                {
+                    "name": p["metadata"]["name"],
+                    "phase": (p.get("status") or {}).get("phase"),
+                }
+                for p in pods
+            ],
+            "databases": self._database_status(client, app_name),
+        }
+        done, progress = rollout.deployment_progress(deployment)
+        if problems:
+            first = problems[0]
+            state, message = ResourceStatus.FAILED, f"pod {first.pod}: {first.reason}"
+            details["problems"] = [vars(p) for p in problems]
+        elif spec_replicas == 0:
+            state, message = ResourceStatus.STOPPED, f"{app_name} is scaled to 0"
+        elif done and ready >= spec_replicas:
+            state, message = ResourceStatus.RUNNING, f"{app_name} is running ({progress})"
+        else:
+            state, message = ResourceStatus.PENDING, f"{app_name} is starting ({progress})"
+        return ResourceStatusInfo(state, spec_replicas, ready, message, details)
+
+    def _database_status(self, client: "KubeClient", app_name: str) -> dict[str, Any]:
+        ns = self.config.namespace
+        result: dict[str, Any] = {}
+        for kind, db in (("StatefulSet", "mongodb"), ("Deployment", "redis")):
+            workload = client.get(kind, f"{app_name}-{db}", ns)
+            if workload is not None:
+                ready, message = rollout.workload_ready(workload)
+                result[db] = {"ready": ready, "message": message}
+        return result
+
+    def get_service_url(self, app_name: str) -> str | None:
+        client = self.kube()
+        ns = self.config.namespace
+        service = client.get("Service", app_name, ns)
+        if service is None:
+            return None
+        ingress = client.get("Ingress", app_name, ns)
+        if ingress is not None:
+            rules = ingress["spec"].get("rules") or []
+            host = rules[0].get("host") if rules else None
+            if host:
+                scheme = "https" if ingress["spec"].get("tls") else "http"
+                return f"{scheme}://{host}"
+        port = service["spec"]["ports"][0]
+        kind = service["spec"].get("type", "ClusterIP")
+        if kind == "LoadBalancer":
+            entries = ((service.get("status") or {}).get("loadBalancer") or {}).get("ingress")
+            if entries:
+                address = entries[0].get("hostname") or entries[0].get("ip")
+                return f"http://{address}:{port['port']}"
+        if kind in ("NodePort", "LoadBalancer") and port.get("nodePort"):
+            address = self._node_address(client)
+            if address:
+                return f"http://{address}:{port['nodePort']}"
+        self.logger.info(
+            "the service is only reachable inside the cluster",
+            {"hint": f"kubectl -n {ns} port-forward svc/{app_name} 8000:{port['port']}"},
+        )
+        return f"http://{app_name}.{ns}.svc.cluster.local:{port['port']}"
+
+    @staticmethod
+    def _node_address(client: "KubeClient") -> str | None:
+        for preferred in ("ExternalIP", "InternalIP"):
+            for node in client.list("Node"):
+                for address in (node.get("status") or {}).get("addresses") or []:
+                    if address.get("type") == preferred:
+                        return str(address["address"])
+        return None
+
+    def scale(self, app_name: str, replicas: int) -> str:
+        client = self.kube()
+        ns = self.config.namespace
+        hpa = client.get("HorizontalPodAutoscaler", app_name, ns)
+        if hpa is not None:
+            if replicas < 1:
+                raise UsageError(
+                    f"{app_name} autoscales; its minimum must be at least 1",
+                    hint="set autoscaling = false in [plugins.scale.kubernetes] to scale to 0",
+                )
+            high = max(int(hpa["spec"]["maxReplicas"]), replicas)
+            client.merge_patch(
+                "HorizontalPodAutoscaler",
+                app_name,
+                ns,
+                {
+                    "metadata": {"annotations": {SCALED_REPLICAS: str(replicas)}},
+                    "spec": {"minReplicas": replicas, "maxReplicas": high},
+                },
+            )
+            return (
+                f"autoscaling is on: set the autoscaler's minimum of {app_name} to {replicas} "
+                f"(maximum {high})"
+            )
+        deployment = client.get("Deployment", app_name, ns)
+        if deployment is None:
+            raise DeploymentError(
+                f"{app_name} is not deployed in {self._where}", hint="run jac-scale deploy first"
+            )
+        volumes = deployment["spec"]["template"]["spec"].get("volumes") or []
+        shared = any(
+            (v.get("persistentVolumeClaim") or {}).get("claimName") == f"{app_name}-data"
+            for v in volumes
+        )
+        if replicas > 1 and shared:
+            raise UsageError(
+                f"{app_name} keeps its graph in one SQLite file on one volume; several replicas "
+                "must not share it",
+                hint="set replicas (or autoscaling) in [plugins.scale.kubernetes] and deploy "
+                "again: each replica then keeps its own graph",
+            )
+        client.merge_patch(
+            "Deployment",
+            app_name,
+            ns,
+            {
+                "metadata": {"annotations": {SCALED_REPLICAS: str(replicas)}},
+                "spec": {"replicas": replicas},
+            },
+        )
+        if replicas > 1:
+            self.logger.warn(
+                "more than one replica and no shared store: each replica keeps its own graph",
+                {"app": app_name},
+            )
+        return f"set the replicas of {app_name} to {replicas}"
+
+    def logs(self, app_name: str, *, follow: bool = False, tail: int = 100) -> Iterator[str]:
+        client = self.kube()
+        ns = self.config.namespace
+        pods = client.list(
+            "Pod",
+            ns,
+            label_selector=instance_selector(app_name, {"app.kubernetes.io/component": "app"}),
+        )
+        if not pods:
+            raise DeploymentError(
+                f"{app_name} has no pods in {self._where}", hint="run jac-scale deploy first"
+            )
+        if follow:
+            pod = pods[-1]["metadata"]["name"]
+            for line in client.follow_pod_log(pod, ns, tail=tail):
+                yield redact_text(f"[{pod}] {line}")
+            return
+        for pod in pods:
+            name = pod["metadata"]["name"]
+            for line in client.pod_log(name, ns, tail=tail):
+                yield redact_text(f"[{name}] {line}")
+
+    # -- dry run ------------------------------------------------------------------
+    def dry_run(self, app_config: AppConfig) -> str:
+        """Ask the server what deploy would change; render locally when no cluster answers."""
+        from jac_scale.errors import ConfigError
+
+        self._use_app_name(app_config)
+        try:
+            client = self.kube()
+            client.server_version()
+        except (ConfigError, DeploymentError) as exc:
+            return (
+                f"# no cluster reachable ({exc.message}); rendered locally instead\n"
+                + self.render(app_config)
+            )
+        ns = self.config.namespace
+        databases = self.databases()
+        for db in databases:
+            db.ensure_password(client)
+        current = self._current(client) if client.get("Namespace", ns) else {}
+        plan = self._plan(app_config, self.config.image, databases, current)
+        lines = [f"# server dry run in {self._where}; nothing was changed"]
+        if not current:
+            lines.append(f"namespace/{ns}: create")
+        for obj in plan.objects:
+            kind, name = obj["kind"], obj["metadata"]["name"]
+            existing = client.get(kind, name, ns) if current else None
+            if existing is None:
+                verdict = "create"
+            else:
+                answer = client.apply(obj, dry_run=True)
+                verdict = "unchanged" if _content(answer) == _content(existing) else "update"
+            lines.append(f"{kind.lower()}/{name}: {verdict}")
+        return "\n".join(lines) + "\n"
+
+    # -- destroy ------------------------------------------------------------------
+    def delete_selected(self, selector: str, *, purge: bool) -> list[str]:
+        """Delete, in reverse apply order, what matches `selector`; wait until it is gone."""
+        client = self.kube()
+        ns = self.config.namespace
+        deleted: list[str] = []
+        for kind in DESTROY_ORDER:
+            for obj in client.list(kind, ns, label_selector=selector):
+                meta = obj["metadata"]
+                if (meta.get("labels") or {}).get(RETAIN_LABEL) and not purge:
+                    continue
+                if kind == "Pod" and meta.get("ownerReferences"):
+                    continue  # its controller's deletion removes it
+                if client.delete(kind, meta["name"], ns):
+                    deleted.append(f"{kind}/{meta['name']}")
+
+        def gone() -> tuple[bool, str]:
+            left = [
+                f"{kind}/{obj['metadata']['name']}"
+                for kind in DESTROY_ORDER
+                for obj in client.list(kind, ns, label_selector=selector)
+                if purge or not (obj["metadata"].get("labels") or {}).get(RETAIN_LABEL)
+            ]
+            return not left, f"{len(left)} object(s) left: {', '.join(left[:5])}"
+
+        self._wait("deletion", gone)
+        return deleted
+
+    def destroy(
+        self, app_name: str, *, purge: bool = False, _namespace_created: bool = False
+    ) -> None:
+        client = self.kube()
+        ns = self.config.namespace
+        namespace = client.get("Namespace", ns)
+        if namespace is None:
+            self.logger.info("nothing to delete: no such namespace", {"namespace": ns})
+            return
+        deleted = self.delete_selected(instance_selector(app_name), purge=purge)
+        self.logger.info("deleted", {"app": app_name, "objects": len(deleted)})
+        if not purge:
+            kept = client.list(
+                "PersistentVolumeClaim", ns, label_selector=instance_selector(app_name)
+            )
+            if kept:
+                self.logger.info(
+                    "kept the data volumes and database passwords (use --purge to delete them)",
+                    {"volumes": [k["metadata"]["name"] for k in kept]},
+                )
+            return
+        annotations = namespace["metadata"].get("annotations") or {}
+        ours = annotations.get(CREATED_BY) == app_name or _namespace_created
+        if ours and self._namespace_empty(client, ns):
+            client.delete("Namespace", ns)
+            self.logger.info("deleted the namespace it had created", {"namespace": ns})
+
+    @staticmethod
+    def _namespace_empty(client: "KubeClient", ns: str) -> bool:
+        return not any(
+            client.list(kind, ns)
+            for kind in ("Deployment", "StatefulSet", "PersistentVolumeClaim", "Pod")
+        )
+
+
+def _content(obj: dict[str, Any]) -> Any:
+    """What a dry-run apply may change: everything but metadata and status."""
+    return {k: v for k, v in obj.items() if k not in ("metadata", "status")}
