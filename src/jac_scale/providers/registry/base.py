@@ -53,6 +53,7 @@ class ContainerRegistry(ImageRegistry):
         self.progress: Progress = progress or NullProgress()
         self.logger: Logger = logger or NullLogger()
         self._digests: dict[str, str] = {}
+        self.last_build_report: Any = None
 
     # -- what subclasses define ------------------------------------------------
     def host(self) -> str:
@@ -112,7 +113,9 @@ class ContainerRegistry(ImageRegistry):
         builder = ImageBuilder(
             build_config, docker_client=self.client, progress=self.progress, logger=self.logger
         )
-        return builder.build(str(folder), app_file, self.qualify(repository))
+        reference = builder.build(str(folder), app_file, self.qualify(repository))
+        self.last_build_report = builder.last_report
+        return reference
 
     def push_image(self, image_name: str) -> None:
         """Push with progress; bounded retries on transient failures; clear errors."""
