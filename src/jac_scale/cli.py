@@ -282,6 +282,50 @@ def render(
 
 
 @app.command()
+def build(
+    file: FileArg,
+    base_image: Annotated[
+        str | None,
+        typer.Option(
+            "--base-image", help="Image to build on (default: [plugins.scale.build] base_image)."
+        ),
+    ] = None,
+    registry: Annotated[
+        str | None,
+        typer.Option(
+            "--registry",
+            "-r",
+            help="dockerhub, registry, ecr, gcr or a plugin's; tags the image for it "
+            "(default: [plugins.scale.registry] type).",
+        ),
+    ] = None,
+    push: Annotated[bool, typer.Option("--push", help="Push the image to the registry.")] = False,
+    output: OutputOpt = OutputFormat.text,
+) -> None:
+    """Build the app's image (nothing is built when it is up to date) and print its reference."""
+    with _errors():
+        from pathlib import Path
+
+        from jac_scale.builder.pipeline import build_app_image
+        from jac_scale.config_loader import get_scale_config
+        from jac_scale.errors import UsageError
+
+        path = Path(file).expanduser()
+        if path.suffix != ".jac" or not path.is_file():
+            raise UsageError(f"{file}: no such .jac file", hint="pass your app's .jac file")
+        with _spinner(f"building {file}", output is OutputFormat.text) as progress:
+            data = build_app_image(
+                get_scale_config(path),
+                path.name,
+                base_image=base_image,
+                registry=registry,
+                push=push,
+                progress=progress,
+            )
+        _emit(data, output, lambda: out.print(data["url"], markup=False))
+
+
+@app.command()
 def targets(output: OutputOpt = OutputFormat.text) -> None:
     """List every target, database provider, registry and logger, and whether it is installed."""
     with _errors():
