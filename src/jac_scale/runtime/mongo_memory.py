@@ -286,10 +286,10 @@ class MongoMemory(OperatorSurface, PersistentMemory):
         key = str(intent.anchor.id)
         anchors = self._col(ANCHORS)
         if intent.is_delete():
-            self._call("delete a node", lambda: anchors.delete_one({"_id": key}))
+            self._call("delete a node", partial(anchors.delete_one, {"_id": key}))
             return
         for _ in range(MAX_CAS_ROUNDS):
-            doc = self._call("read a node", lambda: anchors.find_one({"_id": key}))
+            doc = self._call("read a node", partial(anchors.find_one, {"_id": key}))
             if doc is None:
                 new = anchor_to_doc(intent.anchor)
                 new.update(_id=key, _rev=1)
@@ -411,9 +411,8 @@ def _conflict(stored: Anchor, intent: WriteIntent) -> WriteConflict | None:
         return None
     names = {n for n in intent.fields if n in baseline}
     theirs = field_hashes(stored.archetype, names)
-    ours = field_hashes(anchor.archetype, names)
     for name in names:
-        if theirs[name] != baseline[name] and theirs[name] != ours[name]:
+        if theirs[name] != baseline[name]:
             return WriteConflict(
                 anchor_id=anchor.id, expected_version=anchor.version, actual_version=stored.version
             )
