@@ -235,6 +235,24 @@ def _commands() -> list[tuple[str, str, list[Any], list[tuple[str, str]], Callab
             render,
         ),
         (
+            "build",
+            "Build the app's container image with jac-scale (and push it with --push)",
+            [
+                _file_arg(),
+                _arg("base-image", metavar="IMAGE", help="Image to build on"),
+                _arg(
+                    "registry",
+                    short="r",
+                    metavar="TYPE",
+                    help="dockerhub, registry, ecr, gcr or a plugin's; tags the image for it",
+                ),
+                _arg("push", "FLAG", typ=bool, default=False, help="Push to the registry"),
+                _output_arg(),
+            ],
+            [("jac build app.jac --registry registry --push", "Build and push, print the ref")],
+            build,
+        ),
+        (
             "targets",
             "List jac-scale targets, databases, registries and what is installed",
             [_output_arg()],
@@ -375,6 +393,19 @@ def render(
 ) -> int:
     """Print what deploy would create, without touching anything."""
     return _run(lambda cli: cli.render(filename, target, show_secrets))
+
+
+def build(
+    filename: str = "main.jac",
+    base_image: str | None = None,
+    registry: str | None = None,
+    push: bool = False,
+    output: str = "text",
+) -> int:
+    """Build the app's image (nothing is built when it is up to date) and print its reference."""
+    return _run(
+        lambda cli: cli.build(filename, base_image, registry, push, cli.OutputFormat(output))
+    )
 
 
 def targets(output: str = "text") -> int:

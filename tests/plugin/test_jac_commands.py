@@ -15,7 +15,17 @@ from testkit import free_port
 
 from jac_scale.targets.local.process_control import port_is_free
 
-NEW_COMMANDS = ("deploy", "status", "url", "logs", "scale", "destroy", "render", "targets")
+NEW_COMMANDS = (
+    "deploy",
+    "status",
+    "url",
+    "logs",
+    "scale",
+    "destroy",
+    "render",
+    "build",
+    "targets",
+)
 START_OPTIONS = ("--scale", "--target", "--build", "--no-build", "--dry-run")
 #: Modules that must not be imported just because `jac` started with the plugin installed.
 HEAVY = ("pydantic", "typer", "rich", "click", "docker", "kubernetes", "yaml", "boto3", "dotenv")
@@ -109,6 +119,16 @@ def test_plugin_registration_adds_nothing_twice(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().endswith("[] ['scale', 'target', 'build', 'dry-run']"), done.stdout
+
+
+def test_every_jac_command_is_a_jac_scale_command() -> None:
+    """Each handler calls the jac-scale CLI function of the same name: one behaviour."""
+    from jac_scale import cli, plugin
+
+    typer_commands = {c.name or c.callback.__name__ for c in cli.app.registered_commands}
+    names = {name for name, *_ in plugin._commands()}
+    assert names == set(NEW_COMMANDS)
+    assert names <= typer_commands
 
 
 def test_bad_input_is_a_clear_error(example_app: Path) -> None:
