@@ -1,0 +1,1 @@
+"""The Docker target: app replicas, databases and nginx as containers on one engine."""
