@@ -21,6 +21,7 @@ from jac_scale.runtime.settings import StoreSettings, mask_uri
 logger = logging.getLogger(__name__)
 
 _clients: dict[str, MongoClient] = {}
+_reached: set[str] = set()
 _lock = threading.Lock()
 
 
@@ -92,6 +93,7 @@ def check_reachable(settings: StoreSettings) -> None:
     while time.monotonic() < deadline:
         try:
             client.admin.command("ping")
+            _reached.add(settings.uri)
             return
         except ConnectionFailure as error:
             last = error
@@ -101,3 +103,9 @@ def check_reachable(settings: StoreSettings) -> None:
         f"(MONGODB_URI) within {settings.connect_timeout_s:.0f}s: {last}. "
         "Start the database or fix MONGODB_URI, or unset it to use local SQLite."
     )
+
+
+def check_reachable_once(settings: StoreSettings) -> None:
+    """The start-up check, done by whichever part of the runtime touches the store first."""
+    if settings.uri not in _reached:
+        check_reachable(settings)

@@ -33,7 +33,12 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from jac_scale.runtime.connection import StoreUnavailableError, database_for, with_retries
+from jac_scale.runtime.connection import (
+    StoreUnavailableError,
+    check_reachable_once,
+    database_for,
+    with_retries,
+)
 from jac_scale.runtime.documents import anchor_to_doc, doc_to_anchor, field_hashes
 from jac_scale.runtime.operator_surface import OperatorSurface
 from jac_scale.runtime.schema import ANCHORS, ensure_schema
@@ -61,6 +66,7 @@ class MongoMemory(OperatorSurface, PersistentMemory):
     # ---- plumbing ------------------------------------------------------------------
     def _database(self) -> Database:
         if self._db is None:
+            check_reachable_once(self.settings)
             db = database_for(self.settings)
             with_retries(self.settings, "prepare the database", lambda: ensure_schema(db))
             self._db = db

@@ -40,3 +40,17 @@ class JacScaleRuntime:
 
         check_reachable(settings)
         return MongoUserManager(base_path=base_path, settings=settings)
+
+    @staticmethod
+    @hookimpl
+    def create_server(jac_server: Any, host: str, port: int, max_retries: int = 10) -> Any:
+        """Core's server, with a handler that answers 503 when the database is down."""
+        if StoreSettings.from_env(jac_server.base_path or None) is None:
+            return None
+        from jaclang.jac0core.runtime import JacRuntimeImpl
+
+        from jac_scale.runtime.http_guard import guard_handler
+
+        server = JacRuntimeImpl.create_server(jac_server, host, port, max_retries)
+        server.RequestHandlerClass = guard_handler(server.RequestHandlerClass)
+        return server

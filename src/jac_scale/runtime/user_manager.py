@@ -20,7 +20,7 @@ from jaclang.runtimelib.server import UserManager
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
-from jac_scale.runtime.connection import database_for, with_retries
+from jac_scale.runtime.connection import check_reachable_once, database_for, with_retries
 from jac_scale.runtime.schema import ANCHORS, USERS, ensure_schema
 from jac_scale.runtime.settings import StoreSettings
 
@@ -47,6 +47,7 @@ class MongoUserManager(UserManager):
     def _col(self) -> Collection:
         if self._users is None:
             assert self.settings is not None
+            check_reachable_once(self.settings)
             db = database_for(self.settings)
             self._call("prepare the database", lambda: ensure_schema(db))
             self._users = db[USERS]
