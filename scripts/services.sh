@@ -113,6 +113,7 @@ start)
     start_docker
     build_base_image
     start_registries
+    bash scripts/mongo_standin.sh prepare >/dev/null # Mongo-wire stand-in venv (runtime tests)
     write_env
     log "ready; settings in $STATE/env"
     ;;
