@@ -5,6 +5,7 @@ Wraps the official client's `DynamicClient` with a fixed table of the kinds Jac-
 the verb, the object and what to do, instead of a traceback.
 """
 
+import json
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -182,8 +183,6 @@ class KubeClient:
         ) from None
 
     def _explain(self, exc: Any, action: str, *, retried: bool = False) -> DeploymentError:
-        import json
-
         try:
             detail = json.loads(exc.body or "{}").get("message") or exc.reason
         except (ValueError, AttributeError):
@@ -212,11 +211,16 @@ class KubeClient:
 
     def server_version(self) -> str:
         """GET /version: proves the cluster answers before anything is changed."""
-        data = self._call(
+        from kubernetes.client import VersionApi
+
+        response = self._call(
             "read the server version",
-            lambda: self.dynamic.request("get", "/version"),
+            lambda: VersionApi(self.api_client).get_code(_preload_content=False),
         )
-        return str(getattr(data, "gitVersion", None) or data.to_dict().get("gitVersion", "?"))
+        try:
+            return str(json.loads(response.data).get("gitVersion") or "unknown version")
+        except (ValueError, AttributeError):
+            return "unknown version"
 
     def apply(self, obj: dict[str, Any], *, dry_run: bool = False) -> dict[str, Any]:
         """Server-side apply with field manager `jac-scale`; others' fields are left alone."""
@@ -253,7 +257,7 @@ class KubeClient:
 
         return self._call(f"read {kind} {namespace or ''}/{name}", fetch)
 
-    def list(
+    def list_objects(
         self,
         kind: str,
         namespace: str | None = None,

@@ -350,7 +350,7 @@ class KubernetesTarget(DeploymentTarget):
 
     def _check_pods(self, client: "KubeClient", selector: str) -> None:
         problems = rollout.pod_problems(
-            client.list("Pod", self.config.namespace, label_selector=selector)
+            client.list_objects("Pod", self.config.namespace, label_selector=selector)
         )
         if problems:
             first = problems[0]
@@ -444,7 +444,7 @@ class KubernetesTarget(DeploymentTarget):
         spec_replicas = int(deployment["spec"].get("replicas") or 0)
         status = deployment.get("status") or {}
         ready = int(status.get("readyReplicas") or 0)
-        pods = client.list(
+        pods = client.list_objects(
             "Pod",
             ns,
             label_selector=instance_selector(app_name, {"app.kubernetes.io/component": "app"}),
@@ -519,7 +519,7 @@ class KubernetesTarget(DeploymentTarget):
     @staticmethod
     def _node_address(client: "KubeClient") -> str | None:
         for preferred in ("ExternalIP", "InternalIP"):
-            for node in client.list("Node"):
+            for node in client.list_objects("Node"):
                 for address in (node.get("status") or {}).get("addresses") or []:
                     if address.get("type") == preferred:
                         return str(address["address"])
@@ -585,7 +585,7 @@ class KubernetesTarget(DeploymentTarget):
     def logs(self, app_name: str, *, follow: bool = False, tail: int = 100) -> Iterator[str]:
         client = self.kube()
         ns = self.config.namespace
-        pods = client.list(
+        pods = client.list_objects(
             "Pod",
             ns,
             label_selector=instance_selector(app_name, {"app.kubernetes.io/component": "app"}),
@@ -645,7 +645,7 @@ class KubernetesTarget(DeploymentTarget):
         ns = self.config.namespace
         deleted: list[str] = []
         for kind in DESTROY_ORDER:
-            for obj in client.list(kind, ns, label_selector=selector):
+            for obj in client.list_objects(kind, ns, label_selector=selector):
                 meta = obj["metadata"]
                 if (meta.get("labels") or {}).get(RETAIN_LABEL) and not purge:
                     continue
@@ -658,7 +658,7 @@ class KubernetesTarget(DeploymentTarget):
             left = [
                 f"{kind}/{obj['metadata']['name']}"
                 for kind in DESTROY_ORDER
-                for obj in client.list(kind, ns, label_selector=selector)
+                for obj in client.list_objects(kind, ns, label_selector=selector)
                 if purge or not (obj["metadata"].get("labels") or {}).get(RETAIN_LABEL)
             ]
             return not left, f"{len(left)} object(s) left: {', '.join(left[:5])}"
@@ -678,7 +678,7 @@ class KubernetesTarget(DeploymentTarget):
         deleted = self.delete_selected(instance_selector(app_name), purge=purge)
         self.logger.info("deleted", {"app": app_name, "objects": len(deleted)})
         if not purge:
-            kept = client.list(
+            kept = client.list_objects(
                 "PersistentVolumeClaim", ns, label_selector=instance_selector(app_name)
             )
             if kept:
@@ -696,7 +696,7 @@ class KubernetesTarget(DeploymentTarget):
     @staticmethod
     def _namespace_empty(client: "KubeClient", ns: str) -> bool:
         return not any(
-            client.list(kind, ns)
+            client.list_objects(kind, ns)
             for kind in ("Deployment", "StatefulSet", "PersistentVolumeClaim", "Pod")
         )
 

@@ -57,7 +57,7 @@ def pod_problems(pods: list[dict[str, Any]]) -> list[PodProblem]:
 
 def problem_details(client: "KubeClient", namespace: str, problem: PodProblem) -> dict[str, Any]:
     """The pod's events and last log lines, for the deploy result."""
-    events = client.list(
+    events = client.list_objects(
         "Event",
         namespace,
         field_selector=f"involvedObject.kind=Pod,involvedObject.name={problem.pod}",

@@ -1,0 +1,342 @@
+"""The Kubernetes target against the fake API server, through the real client over HTTP."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from k8s_fake_server import FakeApiServer
+
+from jac_scale.abstractions.config.app_config import AppConfig
+from jac_scale.abstractions.models.resource_status import ResourceStatus
+
+OURS = "app.kubernetes.io/instance=todo,app.kubernetes.io/managed-by=jac-scale"
+
+
+def test_deploy_status_url_scale_destroy(
+    fake_api: FakeApiServer, make_target: Any, app_config: AppConfig
+) -> None:
+    target = make_target(service_type="NodePort", node_port=30080, data_persistence=False)
+    result = target.deploy(app_config)
+    assert result.success, result.message
+    assert result.details["changed"] is True
+    assert "context 'fake'" in result.message and "namespace 'apps'" in result.message
+    cluster = fake_api.cluster
+    namespace = cluster.find("Namespace", "", "apps")
+    assert namespace and namespace["metadata"]["annotations"]["jac-scale.io/created-by"] == "todo"
+    assert cluster.names("Deployment", "apps") == ["todo"]
+    # every write was a server-side apply with our field manager
+    patches = [r for r in cluster.requests if r.method == "PATCH"]
+    assert patches and all(r.content_type == "application/apply-patch+yaml" for r in patches)
+    assert all(r.query["fieldManager"] == ["jac-scale"] for r in patches)
+
+    assert result.service_url == "http://127.0.0.1:30080"
+    assert target.get_service_url("todo") == "http://127.0.0.1:30080"
+
+    status = target.get_status("todo")
+    assert status.status is ResourceStatus.RUNNING
+    assert (status.replicas, status.ready_replicas) == (1, 1)
+
+    message = target.scale("todo", 3)
+    assert "replicas of todo to 3" in message
+    deployment = cluster.find("Deployment", "apps", "todo")
+    assert deployment and deployment["spec"]["replicas"] == 3
+    assert target.get_status("todo").ready_replicas == 3
+
+    # a recorded scale survives an unchanged redeploy
+    again = make_target(service_type="NodePort", node_port=30080, data_persistence=False)
+    assert again.deploy(app_config).success
+    deployment = cluster.find("Deployment", "apps", "todo")
+    assert deployment and deployment["spec"]["replicas"] == 3
+
+    logs = list(target.logs("todo", tail=1))
+    assert logs and all(line.startswith("[todo-") for line in logs)
+
+    target.destroy("todo")
+    assert cluster.labelled(OURS) == []
+    assert target.get_status("todo").status is ResourceStatus.NOT_FOUND
+    assert target.get_service_url("todo") is None
+    target.destroy("todo")  # safe to repeat
+    assert cluster.find("Namespace", "", "apps") is not None  # kept without --purge
+
+
+def test_unchanged_redeploy_changes_no_spec(
+    fake_api: FakeApiServer, make_target: Any, app_config: AppConfig
+) -> None:
+    assert make_target(mongodb_enabled=True, redis_enabled=True).deploy(app_config).success
+    specs = fake_api.cluster.specs()
+    versions = fake_api.cluster.versions()
+    result = make_target(mongodb_enabled=True, redis_enabled=True).deploy(app_config)
+    assert result.success and result.details["changed"] is False
+    assert result.message.startswith("unchanged")
+    assert fake_api.cluster.specs() == specs
+    assert fake_api.cluster.versions() == versions  # nothing rewritten, passwords reused
+
+
+def test_changed_config_updates_in_place(
+    fake_api: FakeApiServer, make_target: Any, app_config: AppConfig
+) -> None:
+    assert make_target().deploy(app_config).success
+    uid = fake_api.cluster.find("Deployment", "apps", "todo")["metadata"]["uid"]
+    result = make_target(environment={"MODE": "prod"}).deploy(app_config)
+    assert result.success and result.details["changed"] is True
+    deployment = fake_api.cluster.find("Deployment", "apps", "todo")
+    assert deployment["metadata"]["uid"] == uid  # updated, never deleted and recreated
+    assert deployment["metadata"]["generation"] == 2
+    assert fake_api.cluster.count("DELETE", "/deployments/") == 0
+
+
+def test_database_passwords_reach_the_app_only_through_secret_refs(
+    fake_api: FakeApiServer, make_target: Any, app_config: AppConfig
+) -> None:
+    result = make_target(mongodb_enabled=True, redis_enabled=True).deploy(app_config)
+    assert result.success
+    secret = fake_api.cluster.find("Secret", "apps", "todo-mongodb")
+    import base64
+
+    password = base64.b64decode(secret["data"]["password"]).decode()
+    deployment = fake_api.cluster.find("Deployment", "apps", "todo")
+    assert password not in str(deployment)
+    assert password not in str(result.to_dict())
+    env = deployment["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert {e["name"] for e in env} == {"MONGODB_URI", "REDIS_URL"}
+    assert set(result.details["databases"]) == {"mongodb", "redis"}
+    assert target_status_databases(make_target()) == {"mongodb", "redis"}
+
+
+def target_status_databases(target: Any) -> set[str]:
+    return set(target.get_status("todo").details["databases"])
+
+
+def test_destroy_spares_other_apps_and_keeps_database_volumes(
+    fake_api: FakeApiServer, make_target: Any, app_config: AppConfig, tmp_path: Path
+) -> None:
+    assert make_target(mongodb_enabled=True).deploy(app_config).success
+    other_dir = tmp_path / "other"
+    other_dir.mkdir()
+    (other_dir / "app.jac").write_text("with entry { print(1); }\n")
+    other = make_target(app_name="other", mongodb_enabled=True)
+    other_config = AppConfig(code_folder=str(other_dir), file_name="app.jac", app_name="other")
+    assert other.deploy(other_config).success
+    others = fake_api.cluster.labelled("app.kubernetes.io/instance=other")
+    others_versions = {k: v for k, v in fake_api.cluster.versions().items() if "other" in k[2]}
+    # an object nobody manages, in the same namespace
+    fake_api.cluster.put(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "todo-handmade", "namespace": "apps", "labels": {"x": "y"}},
+        }
+    )
+
+    make_target(mongodb_enabled=True).destroy("todo")
+    left = fake_api.cluster.labelled(OURS)
+    assert sorted(left) == [
+        "PersistentVolumeClaim/data-todo-mongodb-0",
+        "PersistentVolumeClaim/todo-data",
+        "Secret/todo-mongodb",
+    ]
+    assert fake_api.cluster.labelled("app.kubernetes.io/instance=other") == others
+    assert {
+        k: v for k, v in fake_api.cluster.versions().items() if "other" in k[2]
+    } == others_versions
+    assert fake_api.cluster.find("ConfigMap", "apps", "todo-handmade") is not None
+
+    # redeploy finds the old password, so the kept volume stays usable
+    secret = fake_api.cluster.find("Secret", "apps", "todo-mongodb")
+    assert make_target(mongodb_enabled=True).deploy(app_config).success
+    assert fake_api.cluster.find("Secret", "apps", "todo-mongodb")["data"] == secret["data"]
+
+    make_target(mongodb_enabled=True).destroy("todo", purge=True)
+    assert fake_api.cluster.labelled(OURS) == []
+    assert fake_api.cluster.labelled("app.kubernetes.io/instance=other") == others
+    # the namespace was created by todo but still holds other's objects: kept
+    assert fake_api.cluster.find("Namespace", "", "apps") is not None
+
+
+def test_purge_deletes_the_namespace_it_created_when_empty(
+    fake_api: FakeApiServer, make_target: Any, app_config: AppConfig
+) -> None:
+    assert make_target(namespace="solo").deploy(app_config).success
+    make_target(namespace="solo").destroy("todo", purge=True)
+    assert fake_api.cluster.find("Namespace", "", "solo") is None
+    assert make_target(namespace="default").deploy(app_config).success
+    make_target(namespace="default").destroy("todo", purge=True)
+    assert fake_api.cluster.find("Namespace", "", "default") is not None  # not ours
+
+
+def test_image_pull_backoff_is_reported_within_one_poll_with_events(
+    fake_api: FakeApiServer, make_target: Any, app_config: AppConfig
+) -> None:
+    fake_api.cluster.bad_images["registry.local/missing:1"] = "ImagePullBackOff"
+    target = make_target(docker_image_name="registry.local/missing:1", poll_interval=30)
+    sleeps: list[float] = []
+    target.sleep = sleeps.append
+    result = target.deploy(app_config)
+    assert not result.success
+    assert sleeps == []  # found on the first look, no waiting
+    assert "ImagePullBackOff" in result.message
+    assert any("Failed to pull image" in e for e in result.details["events"])
+    assert result.details["log_tail"]
+    assert "removed" in result.details["note"]
+    assert fake_api.cluster.labelled(OURS) == []  # failed first install cleaned up
+
+
+def test_failed_upgrade_keeps_the_previous_version(
+    fake_api: FakeApiServer, make_target: Any, app_config: AppConfig
+) -> None:
+    assert make_target().deploy(app_config).success
+    fake_api.cluster.bad_images["registry.local/todo:2"] = "ErrImagePull"
+    result = make_target(docker_image_name="registry.local/todo:2").deploy(app_config)
+    assert not result.success
+    assert "previous version keeps serving" in result.message
+    pods = fake_api.cluster.names("Pod", "apps")
+    assert len(pods) == 2  # the old pod still serves beside the failing new one
+    assert fake_api.cluster.find("Deployment", "apps", "todo") is not None
+
+
+def test_conflict_and_server_errors_are_retried_a_bounded_number(
+    fake_api: FakeApiServer, make_target: Any, app_config: AppConfig
+) -> None:
+    fake_api.cluster.inject("PATCH", "/deployments/todo", 409, 500)
+    fake_api.cluster.inject("GET", "/services/todo", 503)
+    result = make_target().deploy(app_config)
+    assert result.success
+    assert fake_api.cluster.count("PATCH", "/deployments/todo") == 3
+
+    from jac_scale.errors import DeploymentError
+
+    fake_api.cluster.inject("GET", "/deployments/todo", *([500] * 10))
+    with pytest.raises(DeploymentError, match=r"answered 500 to read Deployment.*after 4 attempts"):
+        make_target().get_status("todo")
+    assert fake_api.cluster.count("GET", "/deployments/todo") >= 4
+    fake_api.cluster.injected.clear()
+
+
+def test_interrupted_deploy_then_destroy_leaves_nothing(
+    fake_api: FakeApiServer, make_target: Any, app_config: AppConfig
+) -> None:
+    class Interrupt:
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def update(self, message: str) -> None:
+            self.calls += 1
+            if "waiting for mongodb" in message:
+                raise KeyboardInterrupt
+
+    fake_api.cluster.bad_images["mongo:7.0"] = "ContainerCreating"
+    target = make_target(mongodb_enabled=True)
+    target.progress = Interrupt()
+    with pytest.raises(KeyboardInterrupt):
+        target.deploy(app_config)
+    assert fake_api.cluster.labelled(OURS)  # something was half made
+    make_target(mongodb_enabled=True).destroy("todo", purge=True)
+    assert fake_api.cluster.labelled(OURS) == []
+
+
+def test_autoscaling_scale_sets_the_minimum(
+    fake_api: FakeApiServer, make_target: Any, app_config: AppConfig
+) -> None:
+    target = make_target(autoscaling=True, min_replicas=1, max_replicas=4)
+    assert target.deploy(app_config).success
+    message = target.scale("todo", 2)
+    assert "autoscaling is on" in message and "minimum" in message
+    hpa = fake_api.cluster.find("HorizontalPodAutoscaler", "apps", "todo")
+    assert hpa["spec"]["minReplicas"] == 2
+    assert make_target(autoscaling=True, min_replicas=1, max_replicas=4).deploy(app_config).success
+    hpa = fake_api.cluster.find("HorizontalPodAutoscaler", "apps", "todo")
+    assert hpa["spec"]["minReplicas"] == 2  # survives redeploy
+    deployment = fake_api.cluster.find("Deployment", "apps", "todo")
+    assert "replicas" not in fake_api.cluster.applied[("deployments", "apps", "todo")]["spec"]
+    assert deployment is not None
+
+
+def test_scale_refuses_to_share_one_sqlite_volume(
+    fake_api: FakeApiServer, make_target: Any, app_config: AppConfig
+) -> None:
+    from jac_scale.errors import UsageError
+
+    target = make_target()
+    assert target.deploy(app_config).success
+    with pytest.raises(UsageError, match="SQLite"):
+        target.scale("todo", 2)
+    assert fake_api.cluster.find("Deployment", "apps", "todo")["spec"]["replicas"] == 1
+
+
+def test_url_prefers_ingress_then_load_balancer_then_cluster_address(
+    fake_api: FakeApiServer, make_target: Any, app_config: AppConfig
+) -> None:
+    target = make_target(ingress_host="todo.example.com", ingress_tls_secret="todo-tls")
+    assert target.deploy(app_config).success
+    assert target.get_service_url("todo") == "https://todo.example.com"
+    target.destroy("todo")
+    target = make_target(service_type="LoadBalancer")
+    assert target.deploy(app_config).success
+    service = fake_api.cluster.objects[("services", "apps", "todo")]
+    service["status"] = {"loadBalancer": {"ingress": [{"ip": "127.0.0.1"}]}}
+    assert target.get_service_url("todo") == "http://127.0.0.1:80"
+    target.destroy("todo")
+    target = make_target()
+    assert target.deploy(app_config).success
+    assert target.get_service_url("todo") == "http://todo.apps.svc.cluster.local:80"
+
+
+def test_deployment_runs_exactly_the_image_the_registry_returned(
+    fake_api: FakeApiServer, make_target: Any, app_config: AppConfig
+) -> None:
+    from jac_scale.abstractions.image_registry import ImageRegistry
+
+    class RecordingRegistry(ImageRegistry):
+        def __init__(self) -> None:
+            super().__init__({})
+            self.calls: list[tuple[str, str]] = []
+
+        def build_image(self, code_folder: str, image_name: str | None = None) -> str:
+            self.calls.append(("build", code_folder))
+            return "127.0.0.1:5000/todo:3f2a"
+
+        def push_image(self, image_name: str) -> None:
+            self.calls.append(("push", image_name))
+
+        def get_image_url(self, image_name: str) -> str:
+            self.calls.append(("url", image_name))
+            return "127.0.0.1:5000/todo@sha256:" + "ab" * 32
+
+    registry = RecordingRegistry()
+    target = make_target()
+    target.image_registry = registry
+    result = target.deploy(app_config)
+    assert result.success
+    assert [c[0] for c in registry.calls] == ["build", "push", "url"]
+    assert registry.calls[1][1] == "127.0.0.1:5000/todo:3f2a"
+    image = fake_api.cluster.find("Deployment", "apps", "todo")["spec"]["template"]["spec"][
+        "containers"
+    ][0]["image"]
+    assert image == "127.0.0.1:5000/todo@sha256:" + "ab" * 32
+    assert result.details["image"] == image
+
+
+def test_without_registry_the_configured_image_runs_and_the_result_says_so(
+    fake_api: FakeApiServer, make_target: Any, app_config: AppConfig
+) -> None:
+    result = make_target().deploy(app_config)
+    assert "no registry configured" in result.details["image_note"]
+    assert result.details["image"] == "registry.local/todo:1"
+
+
+def test_code_sync_without_build(fake_api: FakeApiServer, make_target: Any, app_dir: Path) -> None:
+    (app_dir / "big.bin").write_bytes(bytes(range(256)) * 2048)  # 512 KiB, several chunks
+    config = AppConfig(code_folder=str(app_dir), file_name="app.jac", build=False, app_name="todo")
+    result = make_target().deploy(config)
+    assert result.success, result.message
+    files = fake_api.cluster.volumes["apps/todo-code"]
+    deployment = fake_api.cluster.find("Deployment", "apps", "todo")
+    workdir = deployment["spec"]["template"]["spec"]["containers"][0]["workingDir"]
+    version = workdir.removeprefix("/code/")
+    assert files[f"{version}/app.jac"] == (app_dir / "app.jac").read_bytes()
+    assert files[f"{version}/big.bin"] == (app_dir / "big.bin").read_bytes()
+    assert fake_api.cluster.find("Pod", "apps", "todo-code-sync") is None  # removed after use
+    uploads = fake_api.cluster.count("GET", "/exec")
+    again = make_target().deploy(config)
+    assert again.success and again.details["changed"] is False
+    assert fake_api.cluster.count("GET", "/exec") == uploads + 1  # only the presence check
