@@ -1,8 +1,10 @@
 """Run the real `jac` command of this virtualenv, with or without the jac-scale plugin."""
 
 import os
+import select
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 JAC = str(Path(sys.executable).parent / "jac")
@@ -39,3 +41,46 @@ def assert_clean_error(done: subprocess.CompletedProcess[str], code: int, *fragm
     assert "error: " in done.stderr
     for fragment in fragments:
         assert fragment in done.stderr, done.stderr
+
+
+def jac_in_terminal(
+    *args: str, cwd: Path, answer: str, prompt: bytes = b"[y/N]", timeout: float = 120
+) -> tuple[int, str]:
+    """`jac ARGS` on a pseudo-terminal; types ANSWER once PROMPT appears. (exit code, output)"""
+    master, slave = os.openpty()
+    process = subprocess.Popen(
+        [JAC, *args],
+        cwd=cwd,
+        env={**os.environ, "JAC_DISABLED_PLUGINS": OTHERS_OFF},
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+    )
+    os.close(slave)
+    output = b""
+    answered = False
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if ready:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:  # EIO: the child closed the terminal
+                    break
+                if not chunk:
+                    break
+                output += chunk
+                if not answered and prompt in output:
+                    os.write(master, answer.encode() + b"\n")
+                    answered = True
+            elif process.poll() is not None:
+                break
+        code = process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
+        os.close(master)
+    assert answered, output.decode(errors="replace")
+    return code, output.decode(errors="replace")

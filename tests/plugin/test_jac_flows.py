@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from jac_runner import JAC, jac
+from jac_runner import JAC, jac, jac_in_terminal
 from testkit import free_port, post_json
 
 from jac_scale.targets.local.process_control import port_is_free
@@ -76,6 +76,11 @@ def test_start_scale_status_refuse_and_destroy(deployed_app: Path) -> None:
     assert json.loads(jac("status", "app.jac", "-o", "json", cwd=folder).stdout)["status"] == (
         "running"
     )
+
+    # On a terminal it asks; answering no deletes nothing either.
+    code, said = jac_in_terminal("destroy", "app.jac", cwd=folder, answer="n")
+    assert code == 1 and "Destroy todo on local?" in said and "nothing was deleted" in said
+    assert todos(url) == ["ship it"]
 
     # Unchanged app: a second --scale changes nothing and prints the same URL.
     again = jac("start", "app.jac", "--scale", "-p", str(port), cwd=folder)
