@@ -147,11 +147,23 @@ def deploy(
         typer.Option("--build/--no-build", help="Build and push an image (docker, kubernetes)."),
     ] = None,
     output: OutputOpt = OutputFormat.text,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Show what would change (the server's dry run when a cluster answers, "
+            "else the rendered objects); changes nothing.",
+        ),
+    ] = False,
 ) -> None:
     """Deploy (or update) the app and wait until it answers. Unchanged input changes nothing."""
     with _errors():
         from jac_scale import operations
 
+        if dry_run:
+            ctx = _open(file, target, overrides={"port": port}, build=build)
+            out.print(operations.dry_run(ctx), markup=False)
+            return
         with _spinner(f"deploying {file}", output is OutputFormat.text) as progress:
             ctx = _open(file, target, progress, overrides={"port": port}, build=build)
             result = operations.deploy(ctx)
@@ -161,6 +173,8 @@ def deploy(
                 out.print(f"{result['message']}\nurl: {result['service_url']}", markup=False)
             else:
                 err.print(f"deploy failed: {result['message']}", markup=False)
+                for line in result.get("details", {}).get("events", []):
+                    err.print(f"  event: {line}", markup=False)
                 for line in result.get("details", {}).get("log_tail", []):
                     err.print(f"  | {line}", markup=False)
 

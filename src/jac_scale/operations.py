@@ -146,6 +146,13 @@ def render(ctx: AppContext, *, show_secrets: bool) -> str:
     return ctx.target.render(ctx.app_config, show_secrets=show_secrets)
 
 
+def dry_run(ctx: AppContext) -> str:
+    """What deploy would change: the target's own dry run if it has one, else its rendering."""
+    if hasattr(ctx.target, "dry_run"):
+        return ctx.target.dry_run(ctx.app_config)
+    return render(ctx, show_secrets=False)
+
+
 def list_components() -> list[dict[str, Any]]:
     """Every registered target, database provider, registry and logger, with availability."""
     from jac_scale.factories.catalog import list_components as catalog

@@ -32,6 +32,9 @@ class KubernetesConfig(AppRuntimeConfig):
         default=None, description="image with tar for build=False sync (default: the app image)"
     )
     code_storage_size: str = Field(default="1Gi", pattern=_QUANTITY)
+    fs_group: int | None = Field(
+        default=10001, ge=0, description="group owning mounted volumes (the image's app user)"
+    )
     container_port: int = Field(default=8000, ge=1, le=65535, description="1-65535")
 
     # -- how it is reached --------------------------------------------------------

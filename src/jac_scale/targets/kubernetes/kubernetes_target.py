@@ -1,5 +1,6 @@
 """The Kubernetes target: server-side apply in dependency order, wait, status, scale, destroy."""
 
+import inspect
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -60,6 +61,7 @@ class KubernetesTarget(DeploymentTarget):
         super().__init__(*args, **kwargs)
         self._kube = kube_client
         self._registry_config: dict[str, Any] = {}
+        self._scale_config: Any = None
         self.sleep: Callable[[float], None] = time.sleep
 
     # -- wiring -----------------------------------------------------------------
@@ -77,17 +79,13 @@ class KubernetesTarget(DeploymentTarget):
         return self._kube
 
     def attach_scale_config(self, scale_config: Any) -> None:
-        """Remember `[plugins.scale.registry]`; the registry is created only when building."""
+        """Remember the app's config: `[plugins.scale.registry]` decides whether deploy builds."""
+        self._scale_config = scale_config
         self._registry_config = dict(scale_config.get_registry_config() or {})
 
-    def _registry(self) -> Any:
-        if self.image_registry is None and self._registry_config.get("type"):
-            from jac_scale.factories.registry_factory import ImageRegistryFactory
-
-            self.image_registry = ImageRegistryFactory.create(
-                str(self._registry_config["type"]), self._registry_config
-            )
-        return self.image_registry
+    def _registry_type(self) -> str | None:
+        value = self._registry_config.get("type")
+        return str(value) if value else None
 
     def databases(self) -> list[KubernetesDatabaseProvider]:
         """Injected providers, plus those that `mongodb_enabled` / `redis_enabled` ask for."""
@@ -154,8 +152,10 @@ class KubernetesTarget(DeploymentTarget):
         plan = self._plan(app_config, self.config.image, databases)
         text = to_yaml(plan.objects, show_secrets=show_secrets)
         notes = []
-        if app_config.build and self._registry() is None:
+        if app_config.build and self.image_registry is None and not self._registry_type():
             notes.append(f"# image: {self.config.image} (from config; no registry configured)")
+        elif app_config.build:
+            notes.append("# image: deploy builds and pushes it, then runs the pushed reference")
         if not app_config.build:
             notes.append("# build=False: deploy copies the code into the claim before the rollout")
         if show_secrets and databases:
@@ -166,21 +166,38 @@ class KubernetesTarget(DeploymentTarget):
 
     # -- deploy -------------------------------------------------------------------
     def _resolve_image(self, app_config: AppConfig) -> tuple[str, str]:
+        """The exact reference the Deployment runs, and a sentence saying where it came from."""
         if not app_config.build:
             return self.config.image, f"code synced into a volume; runs on {self.config.image}"
-        registry = self._registry()
-        if registry is None:
-            return (
-                self.config.image,
-                f"no registry configured: runs the image named in config ({self.config.image}); "
-                "set [plugins.scale.registry] to build and push it",
+        registry = self.image_registry
+        if registry is not None:
+            self.progress.update("building the image")
+            if "file_name" in inspect.signature(registry.build_image).parameters:
+                built = registry.build_image(
+                    app_config.code_folder, self.config.image, file_name=app_config.file_name
+                )
+            else:
+                built = registry.build_image(app_config.code_folder, self.config.image)
+            self.progress.update(f"pushing {built}")
+            registry.push_image(built)
+            image = registry.get_image_url(built)
+            return image, f"built and pushed {image}"
+        if self._registry_type() and self._scale_config is not None:
+            from jac_scale.builder.pipeline import build_app_image
+
+            report = build_app_image(
+                self._scale_config,
+                app_config.file_name,
+                push=True,
+                progress=self.progress,
+                logger=self.logger,
             )
-        self.progress.update("building the image")
-        built = registry.build_image(app_config.code_folder, self.config.image)
-        self.progress.update(f"pushing {built}")
-        registry.push_image(built)
-        image = registry.get_image_url(built)
-        return image, f"built and pushed {image}"
+            return str(report["url"]), f"built and pushed {report['url']}"
+        return (
+            self.config.image,
+            f"no registry configured: runs the image named in config ({self.config.image}) "
+            "without building; set [plugins.scale.registry] to build and push it",
+        )
 
     def _current(self, client: "KubeClient") -> dict[str, Any]:
         """What `scale` recorded, and the code version now running, from the cluster."""

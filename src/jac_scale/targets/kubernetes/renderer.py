@@ -150,6 +150,8 @@ def _deployment(req: RenderRequest, has_secret: bool) -> dict[str, Any]:
         "containers": [container],
         "volumes": volumes,
     }
+    if config.fs_group is not None:
+        pod_spec["securityContext"] = {"fsGroup": config.fs_group}
     if config.image_pull_secrets:
         pod_spec["imagePullSecrets"] = [{"name": s} for s in config.image_pull_secrets]
     spec: dict[str, Any] = {
