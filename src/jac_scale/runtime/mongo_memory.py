@@ -33,6 +33,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from jac_scale.runtime import topology_merge
 from jac_scale.runtime.connection import (
     StoreUnavailableError,
     check_reachable_once,
@@ -100,6 +101,7 @@ class MongoMemory(OperatorSurface, PersistentMemory):
         with self._lock:
             self._mem[id] = loaded
         snapshot_field_hashes(loaded)
+        _remember_topology(loaded)
         return loaded
 
     def _load(self, doc: dict[str, Any]) -> Anchor | None:
@@ -301,11 +303,13 @@ class MongoMemory(OperatorSurface, PersistentMemory):
                 new.update(_id=key, _rev=1)
                 try:
                     self._call("write a node", partial(anchors.insert_one, new))
+                    _remember_topology(intent.anchor)
                     return
                 except DuplicateKeyError:
                     continue  # another replica created it meanwhile: merge instead
-            merged = self._merge(doc, intent)
+            merged, topology = self._merge(doc, intent)
             if merged is None:
+                _adopt_topology(intent.anchor, topology)
                 return
             rev = doc.get("_rev", 0)
             if merged is _DELETE:
@@ -320,11 +324,12 @@ class MongoMemory(OperatorSurface, PersistentMemory):
                 "write a node", partial(anchors.replace_one, {"_id": key, "_rev": rev}, merged)
             )
             if res.matched_count:
+                _adopt_topology(intent.anchor, topology)
                 return
         raise RuntimeError(f"gave up writing {key}: changed concurrently {MAX_CAS_ROUNDS} times")
 
-    def _merge(self, doc: dict[str, Any], intent: WriteIntent) -> Any:
-        """SqliteMemory._merge_write on a document: returns the new doc, None or _DELETE."""
+    def _merge(self, doc: dict[str, Any], intent: WriteIntent) -> tuple[Any, bytes | None]:
+        """SqliteMemory._merge_write on a document: (new doc | None | _DELETE, topology)."""
         anchor = intent.anchor
         try:
             stored = doc_to_anchor(doc)
@@ -333,7 +338,7 @@ class MongoMemory(OperatorSurface, PersistentMemory):
             self._quarantine_doc(doc, f"apply-time deserialize: {type(e).__name__}: {e}")
             stored = None
         if stored is None or not stored.is_populated():
-            return anchor_to_doc(anchor)
+            return anchor_to_doc(anchor), getattr(anchor, "topology_index_data", None)
         if (wc := _conflict(stored, intent)) is not None:
             raise wc
         changed = False
@@ -355,15 +360,21 @@ class MongoMemory(OperatorSurface, PersistentMemory):
             else:
                 stored.edges = anchor.edges
             if not stored.edges and not isinstance(anchor.archetype, Root):
-                return _DELETE
+                return _DELETE, None
             changed = True
         if (
             isinstance(stored, NodeAnchor)
             and isinstance(anchor, NodeAnchor)
             and anchor.topology_index_data != stored.topology_index_data
         ):
-            stored.topology_index_data = anchor.topology_index_data
-            changed = True
+            merged_topology = topology_merge.merge(
+                anchor.__dict__.get(topology_merge.BASE_ATTR),
+                anchor.topology_index_data,
+                stored.topology_index_data,
+            )
+            if merged_topology != stored.topology_index_data:
+                stored.topology_index_data = merged_topology
+                changed = True
         if _canonical(stored.access) != _canonical(anchor.access):
             stored.access = anchor.access
             changed = True
@@ -380,7 +391,21 @@ class MongoMemory(OperatorSurface, PersistentMemory):
                 except AttributeError:
                     continue
             changed = True
-        return anchor_to_doc(stored) if changed else None
+        topology = getattr(stored, "topology_index_data", None)
+        return (anchor_to_doc(stored) if changed else None), topology
+
+
+def _remember_topology(anchor: Anchor) -> None:
+    """The index as loaded: the base of the three-way merge at the next write."""
+    if isinstance(anchor, NodeAnchor):
+        anchor.__dict__[topology_merge.BASE_ATTR] = anchor.topology_index_data
+
+
+def _adopt_topology(anchor: Anchor, topology: bytes | None) -> None:
+    """After a write the in-memory index equals the stored, merged one."""
+    if isinstance(anchor, NodeAnchor):
+        anchor.topology_index_data = topology
+        _remember_topology(anchor)
 
 
 def _checked(intent: WriteIntent) -> bool:
