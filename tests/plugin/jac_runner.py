@@ -10,8 +10,15 @@ from pathlib import Path
 JAC = str(Path(sys.executable).parent / "jac")
 #: jaclang's own switch: entry points named here are never loaded (qualified dist:name).
 PLUGIN_OFF = "jac-scale:scale"
-#: The runtime plugin of the same package is kept out of both sides of every comparison.
+#: The runtime plugin of the same package, kept out of both sides where imports are compared.
 OTHERS_OFF = "jac-scale:scale_runtime"
+
+
+def plugins_env(plugin: bool = True) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "JAC_DISABLED_PLUGINS"}
+    if not plugin:
+        env["JAC_DISABLED_PLUGINS"] = PLUGIN_OFF
+    return env
 
 
 def jac(
@@ -21,12 +28,14 @@ def jac(
     env: dict[str, str] | None = None,
     timeout: float = 300,
 ) -> subprocess.CompletedProcess[str]:
-    """`jac ARGS` with standard input from /dev/null (so never a terminal)."""
-    disabled = OTHERS_OFF if plugin else f"{OTHERS_OFF},{PLUGIN_OFF}"
+    """`jac ARGS` with standard input from /dev/null (so never a terminal).
+
+    With `plugin`, every installed plugin loads, as for a user; without, only ours is off.
+    """
     return subprocess.run(
         [JAC, *args],
         cwd=cwd,
-        env={**os.environ, "JAC_DISABLED_PLUGINS": disabled, **(env or {})},
+        env={**plugins_env(plugin), **(env or {})},
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
@@ -51,7 +60,7 @@ def jac_in_terminal(
     process = subprocess.Popen(
         [JAC, *args],
         cwd=cwd,
-        env={**os.environ, "JAC_DISABLED_PLUGINS": OTHERS_OFF},
+        env=plugins_env(),
         stdin=slave,
         stdout=slave,
         stderr=slave,

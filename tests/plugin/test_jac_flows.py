@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from jac_runner import JAC, jac, jac_in_terminal
+from jac_runner import JAC, jac, jac_in_terminal, plugins_env
 from testkit import free_port, post_json
 
 from jac_scale.targets.local.process_control import port_is_free
@@ -119,6 +119,7 @@ def test_plain_start_still_serves_in_the_foreground(example_app: Path, tmp_path:
     process = subprocess.Popen(
         [JAC, "start", "app.jac", "--port", str(port)],
         cwd=folder,
+        env=plugins_env(),
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,
