@@ -60,3 +60,20 @@ def make_ca_bundle(common_name: str) -> bytes:
         .sign(key, hashes.SHA256())
     )
     return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def tiny_context(text: str) -> bytes:
+    """A build context (tar) for a few-byte image: fast to push to a fresh registry."""
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for name, data in (
+            ("Dockerfile", b"FROM scratch\nCOPY hello.txt /hello.txt\n"),
+            ("hello.txt", text.encode()),
+        ):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
