@@ -47,6 +47,12 @@ def test_deploy_status_url_scale_destroy(
     assert again.deploy(app_config).success
     deployment = cluster.find("Deployment", "apps", "todo")
     assert deployment and deployment["spec"]["replicas"] == 3
+    # ...but a changed replicas in config wins over the recorded scale
+    changed = make_target(
+        service_type="NodePort", node_port=30080, data_persistence=False, replicas=2
+    )
+    assert changed.deploy(app_config).success
+    assert cluster.find("Deployment", "apps", "todo")["spec"]["replicas"] == 2
 
     logs = list(target.logs("todo", tail=1))
     assert logs and all(line.startswith("[todo-") for line in logs)

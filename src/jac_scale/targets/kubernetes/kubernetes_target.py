@@ -19,6 +19,7 @@ from jac_scale.targets.kubernetes.labels import (
     CREATED_BY,
     MANAGED_BY,
     RETAIN_LABEL,
+    SCALED_FROM,
     SCALED_REPLICAS,
     instance_selector,
 )
@@ -207,14 +208,14 @@ class KubernetesTarget(DeploymentTarget):
         state["deployment"] = deployment
         if deployment:
             annotations = deployment["metadata"].get("annotations") or {}
-            if SCALED_REPLICAS in annotations and not self.config.autoscaling:
+            if not self.config.autoscaling and _scale_applies(annotations, self.config.replicas):
                 state["replicas"] = int(annotations[SCALED_REPLICAS])
             template = deployment["spec"]["template"]["metadata"].get("annotations") or {}
             state["code"] = template.get(CODE_FINGERPRINT)
         if self.config.autoscaling:
             hpa = client.get("HorizontalPodAutoscaler", app, ns)
             annotations = ((hpa or {}).get("metadata") or {}).get("annotations") or {}
-            if SCALED_REPLICAS in annotations:
+            if _scale_applies(annotations, self.config.min_replicas):
                 state["min_replicas"] = int(annotations[SCALED_REPLICAS])
         return state
 
@@ -558,7 +559,12 @@ class KubernetesTarget(DeploymentTarget):
                 app_name,
                 ns,
                 {
-                    "metadata": {"annotations": {SCALED_REPLICAS: str(replicas)}},
+                    "metadata": {
+                        "annotations": {
+                            SCALED_REPLICAS: str(replicas),
+                            SCALED_FROM: str(self.config.min_replicas),
+                        }
+                    },
                     "spec": {"minReplicas": replicas, "maxReplicas": high},
                 },
             )
@@ -588,7 +594,12 @@ class KubernetesTarget(DeploymentTarget):
             app_name,
             ns,
             {
-                "metadata": {"annotations": {SCALED_REPLICAS: str(replicas)}},
+                "metadata": {
+                    "annotations": {
+                        SCALED_REPLICAS: str(replicas),
+                        SCALED_FROM: str(self.config.replicas),
+                    }
+                },
                 "spec": {"replicas": replicas},
             },
         )
@@ -721,3 +732,10 @@ class KubernetesTarget(DeploymentTarget):
 def _content(obj: dict[str, Any]) -> Any:
     """What a dry-run apply may change: everything but metadata and status."""
     return {k: v for k, v in obj.items() if k not in ("metadata", "status")}
+
+
+def _scale_applies(annotations: dict[str, str], configured: int) -> bool:
+    """A recorded `scale` holds until the configured count itself changes."""
+    if SCALED_REPLICAS not in annotations:
+        return False
+    return annotations.get(SCALED_FROM, str(configured)) == str(configured)

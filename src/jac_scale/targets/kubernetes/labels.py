@@ -8,6 +8,8 @@ RETAIN_LABEL = "jac-scale.io/retain"
 CONFIG_HASH = "jac-scale.io/config-hash"
 CODE_FINGERPRINT = "jac-scale.io/code-fingerprint"
 SCALED_REPLICAS = "jac-scale.io/scaled-replicas"
+#: The config value `scale` overrode; a changed config value wins over the recorded scale.
+SCALED_FROM = "jac-scale.io/scaled-from"
 CREATED_BY = "jac-scale.io/created-by"
 
 
