@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from uuid import UUID
 
+from jaclang.jac0core.archetype import Anchor
 from jaclang.runtimelib.memory import DANGLING_REF
 from jaclang.runtimelib.serializer import Serializer
 from pymongo.collection import Collection
@@ -193,6 +194,10 @@ class OperatorSurface:
                 False,
                 f"class {row.get('arch_module')}.{row.get('arch_type')} still unresolvable",
             )
+        if not isinstance(anchor, Anchor):
+            # A DANGLING_REF forensic record holds no anchor (SQLite would copy it
+            # into the live table as a row no reader can load).
+            return (False, "not an anchor: nothing to restore")
         doc = anchor_to_doc(anchor)
         doc["format_version"] = row.get("from_format_version") or 1
         doc["_rev"] = 1
