@@ -208,6 +208,7 @@ class DockerTarget(DeploymentTarget):
         store = self._store()
         state = store.load(app_name)
         with engine_errors(f"deploying {app_name}"):
+            self._check_port(self._lb(app_name))  # fail fast, before a build
             image = self._app_image(app_config)
             providers = self._providers(state)
             self._check_images(
@@ -436,10 +437,11 @@ class DockerTarget(DeploymentTarget):
                 f"{self.config.port}: {exc.explanation or exc}",
                 hint="choose another port with [plugins.scale.docker] port",
             ) from None
-        self._wait_lb(lb)
+        self._wait_lb(lb, any_answer=not upstreams)
         return lb
 
-    def _wait_lb(self, lb: "Container") -> None:
+    def _wait_lb(self, lb: "Container", *, any_answer: bool = False) -> None:
+        """Until nginx answers on the published port (with no replicas, its 503 will do)."""
         url = self._url(self.config.bind_address, self.config.port) + self.config.health_check_path
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -451,7 +453,7 @@ class DockerTarget(DeploymentTarget):
                     if response.status < 500:
                         return
             except urllib.error.HTTPError as exc:
-                if exc.code < 500:
+                if exc.code < 500 or any_answer:
                     return
             except (urllib.error.URLError, OSError):
                 pass
