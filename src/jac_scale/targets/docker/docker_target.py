@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 SEPARATE_GRAPHS_WARNING = (
     "{n} replicas without MongoDB: each replica keeps its own graph in its own .jac/data "
     "volume, so users see different data depending on the replica that answers; set "
-    "mongodb_enabled = true with a runtime store for one shared graph"
+    "mongodb_enabled = true to keep one graph in MongoDB for all replicas"
 )
 
 
