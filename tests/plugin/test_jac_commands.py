@@ -168,6 +168,20 @@ def test_dry_run_shows_the_plan_and_starts_nothing(example_app: Path) -> None:
     assert not (example_app.parent / ".jac-scale" / "local").exists()
 
 
+def test_start_port_overrides_config_only_when_given(example_app: Path) -> None:
+    """jac start's built-in default (8000) must not clobber [plugins.scale.local] port."""
+    folder = example_app.parent
+    config = folder / "jac.toml"
+    config.write_text(config.read_text().replace("port = 8000", "port = 19321"))
+    plan = jac("start", "app.jac", "--scale", "--dry-run", cwd=folder)
+    assert plan.returncode == 0, plan.stderr
+    assert "port = 19321" in plan.stdout
+    for given in (["--port=8000"], ["-p", "8000"], ["-p8000"]):
+        plan = jac("start", "app.jac", "--scale", "--dry-run", *given, cwd=folder)
+        assert plan.returncode == 0, plan.stderr
+        assert "port = 8000" in plan.stdout, given
+
+
 def write_blocker(folder: Path, *modules: str) -> Path:
     """A sitecustomize that makes MODULES unimportable, as if their packages were not installed.
 
