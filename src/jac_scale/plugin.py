@@ -451,7 +451,7 @@ def start_pre_hook(ctx: Any) -> None:
     if not args.get("scale"):
         if scale_flags:
             _error(
-                f"{', '.join(scale_flags)} only apply with --scale",
+                f"{', '.join(scale_flags)} can only be used with --scale",
                 hint="add --scale to deploy with jac-scale, or drop them to serve here",
             )
             _cancel(ctx, 2)

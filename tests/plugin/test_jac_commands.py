@@ -147,7 +147,7 @@ def test_bad_input_is_a_clear_error(example_app: Path) -> None:
     assert_clean_error(
         jac("start", "app.jac", "--target", "local", timeout=60, cwd=folder),
         2,
-        "only apply with --scale",
+        "can only be used with --scale",
     )
     assert not (folder / ".jac-scale").exists()
 
