@@ -93,13 +93,25 @@ def todo_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def todo_build(docker_client: Any, build_config: Any, todo_app: Path) -> tuple[str, Any]:
+def todo_build(
+    docker_client: Any, build_config: Any, todo_app: Path, runtime_wheel: Path
+) -> tuple[str, Any]:
     """One cold build of the example app, shared by the suite: (reference, builder)."""
     from jac_scale.builder.image_builder import ImageBuilder
 
-    builder = ImageBuilder(build_config, docker_client=docker_client, progress=Recorder())
+    builder = ImageBuilder(
+        build_config, docker_client=docker_client, progress=Recorder(), runtime_wheel=runtime_wheel
+    )
     reference = builder.build(str(todo_app), "app.jac", f"{PREFIX}todo")
     return reference, builder
+
+
+@pytest.fixture(scope="session")
+def runtime_wheel(cache_dir: Path) -> Path:
+    """The jac-scale wheel of this session, so edits made meanwhile do not change tags."""
+    from jac_scale.builder.self_wheel import build_self_wheel
+
+    return build_self_wheel(cache_dir)
 
 
 @pytest.fixture

@@ -97,12 +97,18 @@ def test_default_dockerignore_keeps_local_files_out(
 
 
 def test_unchanged_rebuild_builds_nothing(
-    docker_client: Any, build_config: BuildConfig, todo_app: Path, todo_build: tuple[str, Any]
+    docker_client: Any,
+    build_config: BuildConfig,
+    todo_app: Path,
+    runtime_wheel: Path,
+    todo_build: tuple[str, Any],
 ) -> None:
     reference, _ = todo_build
     before = {image.id for image in docker_client.images.list()}
     progress = Recorder()
-    builder = ImageBuilder(build_config, docker_client=docker_client, progress=progress)
+    builder = ImageBuilder(
+        build_config, docker_client=docker_client, progress=progress, runtime_wheel=runtime_wheel
+    )
     again = builder.build(str(todo_app), "app.jac", f"{PREFIX}todo")
     assert again == reference
     assert builder.last_report is not None and builder.last_report.built is False
@@ -116,12 +122,15 @@ def test_one_line_change_reuses_the_dependency_layers(
     build_config: BuildConfig,
     app_copy: Path,
     base_image: str,
+    runtime_wheel: Path,
     todo_build: tuple[str, Any],
 ) -> None:
     reference, _ = todo_build
     app = app_copy / "app.jac"
     app.write_text(app.read_text().replace("Hello, {name}!", "Hi, {name}!"))
-    builder = ImageBuilder(build_config, docker_client=docker_client, progress=Recorder())
+    builder = ImageBuilder(
+        build_config, docker_client=docker_client, progress=Recorder(), runtime_wheel=runtime_wheel
+    )
     changed = builder.build(str(app_copy), "app.jac", f"{PREFIX}todo")
     assert changed != reference
     assert builder.last_report is not None and builder.last_report.built

@@ -98,12 +98,14 @@ def test_push_with_basic_auth_then_pull_by_digest(
     auth_registry: dict[str, str],
     build_config: BuildConfig,
     todo_app: Path,
+    runtime_wheel: Path,
 ) -> None:
     progress = Recorder()
     registry = ImageRegistryFactory.create(
         "registry", {**auth_registry, "build": build_config.model_dump()}
     )
     registry.progress = progress
+    registry.runtime_wheel = runtime_wheel
     reference = registry.build_image(str(todo_app), f"{PREFIX}todo")
     assert reference.startswith(f"{auth_registry['url']}/{PREFIX}todo:")
 

@@ -67,8 +67,12 @@ class ImageBuilder:
         docker_client: Any = None,
         progress: Progress | None = None,
         logger: Logger | None = None,
+        runtime_wheel: Path | None = None,
     ) -> None:
+        """`runtime_wheel` pins the jac-scale wheel put into images (default: built from the
+        installed jac-scale at each build, so source edits reach the image)."""
         self.config = BuildConfig.from_dict(build_config)
+        self.runtime_wheel = runtime_wheel
         self._client = docker_client
         self.progress: Progress = progress or NullProgress()
         self.logger: Logger = logger or NullLogger()
@@ -179,7 +183,9 @@ class ImageBuilder:
         pip_wheels = [p.name for p in wheel_files(wheelhouse) if p.name.startswith("pip-")]
         if not pip_wheels:
             raise DeploymentError(f"the wheelhouse {wheelhouse} has no pip wheel; delete it")
-        self_wheel = build_self_wheel(self.cache_dir) if self.config.include_runtime else None
+        self_wheel = None
+        if self.config.include_runtime:
+            self_wheel = self.runtime_wheel or build_self_wheel(self.cache_dir)
         ca = self._ca_bundle()
         spec = DockerfileSpec(
             base_image=self.config.base_image,

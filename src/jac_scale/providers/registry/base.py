@@ -54,6 +54,8 @@ class ContainerRegistry(ImageRegistry):
         self.logger: Logger = logger or NullLogger()
         self._digests: dict[str, str] = {}
         self.last_build_report: Any = None
+        #: Pins the jac-scale wheel put into images (see ImageBuilder).
+        self.runtime_wheel: Path | None = None
 
     # -- what subclasses define ------------------------------------------------
     def host(self) -> str:
@@ -111,7 +113,11 @@ class ContainerRegistry(ImageRegistry):
         repository = image_name or self.settings.image_name or build_config.repository
         app_file = file_name or self.settings.file_name or find_app_file(folder)
         builder = ImageBuilder(
-            build_config, docker_client=self.client, progress=self.progress, logger=self.logger
+            build_config,
+            docker_client=self.client,
+            progress=self.progress,
+            logger=self.logger,
+            runtime_wheel=self.runtime_wheel,
         )
         reference = builder.build(str(folder), app_file, self.qualify(repository))
         self.last_build_report = builder.last_report
