@@ -12,7 +12,7 @@ from typing import Any
 from jac_scale.abstractions.image_registry import ImageRegistry
 from jac_scale.abstractions.logger import Logger, NullLogger
 from jac_scale.abstractions.progress import NullProgress, Progress
-from jac_scale.errors import DeploymentError, UsageError
+from jac_scale.errors import DeploymentError, JacScaleError, UsageError
 from jac_scale.providers.registry.reference import ImageReference
 from jac_scale.providers.registry.settings import RegistrySettings, load_settings
 from jac_scale.utilities.redaction import redact_text
@@ -259,7 +259,7 @@ class ContainerRegistry(ImageRegistry):
 
         try:
             image = self.client.images.get(str(reference))
-        except (docker.errors.ImageNotFound, docker.errors.APIError):
+        except (docker.errors.DockerException, JacScaleError):  # no image, or no engine
             return None
         for entry in image.attrs.get("RepoDigests") or []:
             repository, _, digest = entry.partition("@")
