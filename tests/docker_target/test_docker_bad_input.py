@@ -114,3 +114,18 @@ def test_scale_before_deploy(tmp_path: Path) -> None:
     result = _run("scale", str(app), "2", "--target", "docker")
     assert result.returncode == 1
     assert "is not deployed on docker" in result.stderr
+
+
+@pytest.mark.docker
+def test_first_deploy_that_crashes_leaves_nothing_running(app_factory, docker_client) -> None:
+    app, name, _ = app_factory(redis_enabled=True)
+    toml = app.parent / "jac.toml"
+    toml.write_text(
+        toml.read_text() + '[plugins.scale.environment]\nJAC_SCALE_EXAMPLE_CRASH = "1"\n'
+    )
+    result = _run("deploy", str(app), "--target", "docker")
+    assert result.returncode == 1
+    assert "did not become healthy" in result.stderr
+    assert "example app asked to crash at start" in result.stderr
+    assert labelled(docker_client, "containers", name) == []
+    assert labelled(docker_client, "networks", name) == []

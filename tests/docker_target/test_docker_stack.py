@@ -6,8 +6,10 @@ destroy and redeploy, purge), so the slow part (image build, first start) happen
 """
 
 import json
+import selectors
 import stat
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +140,30 @@ def test_logs_come_from_the_replicas(stack) -> None:
     lines = _cli("logs", str(stack["app"]), "--tail", "50").stdout.splitlines()
     assert any("/function/greet" in line for line in lines), lines[-10:]
     assert all(line.startswith(f"{stack['name']}-app-") for line in lines if line.strip())
+
+
+def test_logs_follow_streams_new_lines(stack) -> None:
+    follower = subprocess.Popen(
+        [JAC_SCALE, "logs", str(stack["app"]), "--follow", "--tail", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    seen: list[str] = []
+    try:
+        time.sleep(3)  # let it attach before the request it must see
+        call(stack["url"], "greet", {"name": "follow"})
+        deadline = time.monotonic() + 60
+        selector = selectors.DefaultSelector()
+        selector.register(follower.stdout, selectors.EVENT_READ)
+        while time.monotonic() < deadline and not any("/function/greet" in x for x in seen):
+            if selector.select(timeout=1):
+                seen.append(follower.stdout.readline())
+    finally:
+        follower.terminate()
+        follower.wait(timeout=30)
+    assert any("/function/greet" in line for line in seen), seen
 
 
 def test_code_change_under_load_drops_no_request(stack) -> None:

@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 
     from jac_scale.config_loader import ScaleConfig
 
+#: Log lines kept from each replica that failed to start (a Python traceback is long).
+FAILURE_LOG_LINES = 40
+
 SEPARATE_GRAPHS_WARNING = (
     "{n} replicas without MongoDB: each replica keeps its own graph in its own .jac/data "
     "volume, so users see different data depending on the replica that answers; set "
@@ -172,14 +175,17 @@ class DockerTarget(DeploymentTarget):
                 "mongodb_image), or deploy with --build for the app image",
             )
 
+    def _require_image_source(self, app_config: AppConfig) -> None:
+        if not app_config.build and not self.config.docker_image_name:
+            raise UsageError(
+                "no app image: build is off and [plugins.scale.docker] docker_image_name "
+                "is not set",
+                hint="deploy with --build, or set docker_image_name to an existing image",
+            )
+
     def _app_image(self, app_config: AppConfig) -> str:
-        if not app_config.build:
-            if not self.config.docker_image_name:
-                raise UsageError(
-                    "no app image: build is off and [plugins.scale.docker] docker_image_name "
-                    "is not set",
-                    hint="deploy with --build, or set docker_image_name to an existing image",
-                )
+        self._require_image_source(app_config)
+        if not app_config.build and self.config.docker_image_name:
             return self.config.docker_image_name
         from jac_scale.builder.image_builder import ImageBuilder
 
@@ -205,6 +211,7 @@ class DockerTarget(DeploymentTarget):
                 f"app file {app_config.app_file} does not exist",
                 hint="pass the path of your .jac file",
             )
+        self._require_image_source(app_config)
         store = self._store()
         state = store.load(app_name)
         with engine_errors(f"deploying {app_name}"):
@@ -284,6 +291,8 @@ class DockerTarget(DeploymentTarget):
             keep = [c for c in same_version if c.status == "running"][:replicas]
             fresh, failure = self._start_replicas(spec, replicas, keep)
             if failure is not None:
+                if first:  # nothing served before: leave nothing running (volumes stay)
+                    self._teardown(app_name, purge=False, quiet=True)
                 return failure
             serving = sorted(keep + fresh, key=lambda c: int(c.labels[naming.SLOT]))
             lb = self._serve(app_name, lb, lb_ok, [c.name for c in serving])
@@ -392,7 +401,7 @@ class DockerTarget(DeploymentTarget):
             raise
         if failure is None:
             return fresh, None
-        tail = [line for c in fresh for line in log_tail(c)]
+        tail = [line for c in fresh for line in log_tail(c, FAILURE_LOG_LINES)]
         self._remove(fresh, graceful=False)
         message = f"the new version of {spec.app_name} did not become healthy: {failure}"
         if keep or self._lb(spec.app_name) is not None:
