@@ -202,3 +202,40 @@ def test_missing_base_image_is_a_clear_error(docker_client: Any, tmp_path: Path)
     with pytest.raises(DeploymentError, match="not present locally") as caught:
         builder.build(str(tmp_path), "app.jac", f"{PREFIX}x")
     assert "base_image" in (caught.value.hint or "")
+
+
+def test_probe_finds_the_base_image_python(
+    docker_client: Any, base_image: str, tmp_path: Path
+) -> None:
+    from jac_scale.builder.probe import probe_python
+
+    image_id = docker_client.images.get(base_image).id
+    info = probe_python(docker_client, base_image, image_id, tmp_path)
+    actual = docker_client.containers.run(
+        base_image,
+        ["python3", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+        remove=True,
+    )
+    assert info.version == actual.decode().strip()
+    assert info.libc == "glibc" and info.has_venv
+    assert probe_python(docker_client, base_image, image_id, tmp_path) == info  # cached
+    assert len(list((tmp_path / "probes").iterdir())) == 1
+
+
+def test_probe_of_an_image_without_python_is_a_clear_error(
+    docker_client: Any, tmp_path: Path
+) -> None:
+    import io
+
+    from imagekit import tiny_context
+
+    from jac_scale.builder.probe import probe_python
+
+    reference = f"{PREFIX}nopython:1"
+    docker_client.images.build(
+        fileobj=io.BytesIO(tiny_context("no python here")), custom_context=True, tag=reference
+    )
+    image_id = docker_client.images.get(reference).id
+    with pytest.raises(DeploymentError, match="python3") as caught:
+        probe_python(docker_client, reference, image_id, tmp_path)
+    assert "3.12" in (caught.value.hint or "")

@@ -10,6 +10,7 @@ from jac_scale.builder.build_config import BuildConfig
 from jac_scale.builder.context import app_files, ignore_rules
 from jac_scale.builder.dependencies import app_requirements, image_requirements
 from jac_scale.builder.dockerfile import DockerfileSpec, render_dockerfile
+from jac_scale.builder.image_builder import strip_tag
 from jac_scale.builder.probe import PythonInfo, _parse, check_version
 from jac_scale.config_loader import get_scale_config
 from jac_scale.errors import ConfigError, DeploymentError
@@ -162,3 +163,10 @@ def test_image_reference_round_trips(host: str, path: str, tag: str | None) -> N
     assert str(reference) == text
     assert reference.tag == tag
     assert reference.host == (host.rstrip("/") or None)
+
+
+def test_tags_given_with_the_image_name_are_dropped() -> None:
+    assert strip_tag("todo:latest") == "todo"
+    assert strip_tag("127.0.0.1:5000/team/todo:v1") == "127.0.0.1:5000/team/todo"
+    assert strip_tag("127.0.0.1:5000/todo") == "127.0.0.1:5000/todo"
+    assert strip_tag("todo@sha256:" + "0" * 64) == "todo"

@@ -88,6 +88,7 @@ class ImageBuilder:
     def build(self, code_folder: str, file_name: str, image_name: str) -> str:
         """Build (unless already built) and return the local reference `image_name:<tag>`."""
         started = time.monotonic()
+        image_name = strip_tag(image_name)
         folder, relative = self._check_inputs(code_folder, file_name, image_name)
         plan = self._plan(folder, relative)
         reference = f"{image_name}:{plan.tag}"
@@ -317,3 +318,10 @@ class ImageBuilder:
             hint="fix the step named above; the app's own Dockerfile is used when present",
             details={"step": step, "error": redact_text(error), "log_tail": last},
         )
+
+
+def strip_tag(image_name: str) -> str:
+    """`todo:latest` -> `todo` (the tag is always the fingerprint); host ports are kept."""
+    name = image_name.split("@", 1)[0]
+    head, slash, last = name.rpartition("/")
+    return f"{head}{slash}{last.split(':', 1)[0]}"

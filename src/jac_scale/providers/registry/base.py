@@ -110,7 +110,9 @@ class ContainerRegistry(ImageRegistry):
             from jac_scale.config_loader import get_scale_config
 
             build_config = get_scale_config(folder).get_build_config()
-        repository = image_name or self.settings.image_name or build_config.repository
+        repository = ImageReference.parse(
+            image_name or self.settings.image_name or build_config.repository
+        ).repository
         app_file = file_name or self.settings.file_name or find_app_file(folder)
         builder = ImageBuilder(
             build_config,
