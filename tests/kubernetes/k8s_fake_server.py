@@ -443,7 +443,7 @@ class _Handler(BaseHTTPRequestHandler):
                 if updated.get("spec") != obj.get("spec"):
                     updated["metadata"]["generation"] = obj["metadata"].get("generation", 1) + 1
                 cluster.put(updated)
-                self._reconcile()
+                self._reconcile(key)
                 return 200, updated
             raise ApiError(415, "UnsupportedMediaType", f"unsupported patch type {content_type}")
         raise ApiError(405, "MethodNotAllowed", f"{method} is not supported by the fake")
@@ -500,7 +500,7 @@ class _Handler(BaseHTTPRequestHandler):
         if existing is not None and _same(existing, result):
             return 200, existing
         cluster.put(result)
-        self._reconcile()
+        self._reconcile(key)
         return (201 if existing is None else 200), cluster.objects[key]
 
     def _defaults(self, obj: dict[str, Any]) -> None:
@@ -527,19 +527,22 @@ class _Handler(BaseHTTPRequestHandler):
                     cluster.objects.pop(other)
 
     # -- controllers -----------------------------------------------------------------
-    def _reconcile(self) -> None:
+    def _reconcile(self, key: Key) -> None:
+        """Play the controller of the object just written (pods, status, claims)."""
         cluster = self.cluster
-        for key, obj in list(cluster.objects.items()):
-            if key[0] == "deployments":
-                self._run_deployment(key, obj)
-            elif key[0] == "statefulsets":
-                self._run_statefulset(key, obj)
-            elif (
-                key[0] == "pods"
-                and not obj["metadata"].get("ownerReferences")
-                and (obj.get("status") or {}).get("phase") != "Running"
-            ):
-                obj["status"] = self._pod_status(obj["spec"])
+        obj = cluster.objects.get(key)
+        if obj is None:
+            return
+        if key[0] == "deployments":
+            self._run_deployment(key, obj)
+        elif key[0] == "statefulsets":
+            self._run_statefulset(key, obj)
+        elif (
+            key[0] == "pods"
+            and not obj["metadata"].get("ownerReferences")
+            and (obj.get("status") or {}).get("phase") != "Running"
+        ):
+            obj["status"] = self._pod_status(obj["spec"])
 
     def _pod_status(self, pod_spec: dict[str, Any]) -> dict[str, Any]:
         statuses = []

@@ -187,6 +187,22 @@ def test_image_pull_backoff_is_reported_within_one_poll_with_events(
     assert fake_api.cluster.labelled(OURS) == []  # failed first install cleaned up
 
 
+def test_failed_first_install_keeps_data_an_earlier_destroy_kept(
+    fake_api: FakeApiServer, make_target: Any, app_config: AppConfig
+) -> None:
+    assert make_target(mongodb_enabled=True).deploy(app_config).success
+    make_target(mongodb_enabled=True).destroy("todo")
+    kept = fake_api.cluster.labelled(OURS)
+    assert "PersistentVolumeClaim/data-todo-mongodb-0" in kept
+    fake_api.cluster.bad_images["registry.local/todo:bad"] = "CrashLoopBackOff"
+    result = make_target(mongodb_enabled=True, docker_image_name="registry.local/todo:bad").deploy(
+        app_config
+    )
+    assert not result.success and "CrashLoopBackOff" in result.message
+    assert "data kept from before" in result.details["note"]
+    assert fake_api.cluster.labelled(OURS) == kept
+
+
 def test_failed_upgrade_keeps_the_previous_version(
     fake_api: FakeApiServer, make_target: Any, app_config: AppConfig
 ) -> None:

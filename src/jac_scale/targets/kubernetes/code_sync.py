@@ -10,6 +10,7 @@ folder until the rollout replaces them; an unchanged version is not uploaded aga
 import shlex
 import tarfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
 CHUNK = 64 * 1024
 COMPLETE_MARK = ".jac-scale-complete"
+VERIFY_SECONDS = 60
 
 
 def sync_pod_name(app: str) -> str:
@@ -117,11 +119,16 @@ def sync_code(
     if "present" in client.exec_output(pod, namespace, check_command(fingerprint)):
         return False
     client.exec_stdin(pod, namespace, upload_command(fingerprint, keep), tar_chunks(folder))
-    if "present" not in client.exec_output(pod, namespace, check_command(fingerprint)):
-        from jac_scale.errors import DeploymentError
+    # tar sees the end of its input when the stream closes; give it a bounded time to finish.
+    deadline = time.monotonic() + VERIFY_SECONDS
+    while "present" not in client.exec_output(pod, namespace, check_command(fingerprint)):
+        if time.monotonic() >= deadline:
+            from jac_scale.errors import DeploymentError
 
-        raise DeploymentError(
-            f"the code did not arrive in {namespace}/{pod}:{code_dir(fingerprint)}",
-            hint="check that the sync image has sh and tar (code_sync_image)",
-        )
+            raise DeploymentError(
+                f"the code did not arrive in {namespace}/{pod}:{code_dir(fingerprint)} "
+                f"within {VERIFY_SECONDS}s",
+                hint="check that the sync image has sh and tar (code_sync_image)",
+            )
+        time.sleep(0.5)
     return True

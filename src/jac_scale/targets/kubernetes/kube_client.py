@@ -380,7 +380,7 @@ class KubeClient:
                 ws.update(timeout=0)
                 if ws.peek_stderr():
                     errors.append(ws.read_stderr())
-            ws.update(timeout=1)
+            ws.update(timeout=0.1)
             if ws.peek_stderr():
                 errors.append(ws.read_stderr())
         finally:

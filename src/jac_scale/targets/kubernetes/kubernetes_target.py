@@ -25,7 +25,7 @@ from jac_scale.targets.kubernetes.labels import (
 )
 from jac_scale.targets.kubernetes.renderer import Plan, RenderRequest, render, to_yaml
 from jac_scale.utilities.fingerprint import fingerprint
-from jac_scale.utilities.redaction import redact_text
+from jac_scale.utilities.redaction import redact_text, register_secret
 
 if TYPE_CHECKING:
     from jac_scale.targets.kubernetes.kube_client import KubeClient
@@ -64,6 +64,9 @@ class KubernetesTarget(DeploymentTarget):
         self._registry_config: dict[str, Any] = {}
         self._scale_config: Any = None
         self.sleep: Callable[[float], None] = time.sleep
+        for value in self.config.app_environment().values():
+            if value not in self.config.environment.values():
+                register_secret(value)  # masked wherever it might be printed or logged
 
     # -- wiring -----------------------------------------------------------------
     def kube(self) -> "KubeClient":
@@ -256,6 +259,8 @@ class KubernetesTarget(DeploymentTarget):
         created_namespace = self._ensure_namespace(client)
         current = self._current(client)
         first_install = current["deployment"] is None
+        # Data kept by an earlier destroy must survive a failed first install's clean-up.
+        kept = self._retained(client) if first_install else set()
         databases = self.databases()
         for db in databases:
             db.ensure_password(client)
@@ -263,7 +268,7 @@ class KubernetesTarget(DeploymentTarget):
         try:
             return self._apply_and_wait(client, app_config, plan, databases, current, image_note)
         except DeploymentError as exc:
-            return self._failed(exc, first_install, created_namespace)
+            return self._failed(exc, first_install, created_namespace, kept)
 
     def _apply_and_wait(
         self,
@@ -323,16 +328,30 @@ class KubernetesTarget(DeploymentTarget):
             "(.jac/data on an emptyDir)"
         )
 
+    def _retained(self, client: "KubeClient") -> set[str]:
+        selector = instance_selector(self.config.app_name, {RETAIN_LABEL: "data"})
+        return {
+            f"{kind}/{obj['metadata']['name']}"
+            for kind in ("Secret", "PersistentVolumeClaim")
+            for obj in client.list_objects(kind, self.config.namespace, label_selector=selector)
+        }
+
     def _failed(
-        self, exc: DeploymentError, first_install: bool, created_namespace: bool
+        self,
+        exc: DeploymentError,
+        first_install: bool,
+        created_namespace: bool,
+        kept: set[str],
     ) -> DeploymentResult:
         app = self.config.app_name
         details = dict(exc.details)
         if first_install and not self.config.keep_on_failure:
             self.progress.update(f"removing what the failed first install of {app} created")
             try:
-                self.destroy(app, purge=True, _namespace_created=created_namespace)
+                self.destroy(app, purge=True, _namespace_created=created_namespace, _spare=kept)
                 note = "the failed first install was removed (keep_on_failure = true keeps it)"
+                if kept:
+                    note += f"; data kept from before: {', '.join(sorted(kept))}"
             except DeploymentError as cleanup_error:
                 note = f"removing the failed first install also failed: {cleanup_error.message}"
         elif first_install:
@@ -667,15 +686,27 @@ class KubernetesTarget(DeploymentTarget):
         return "\n".join(lines) + "\n"
 
     # -- destroy ------------------------------------------------------------------
-    def delete_selected(self, selector: str, *, purge: bool) -> list[str]:
-        """Delete, in reverse apply order, what matches `selector`; wait until it is gone."""
+    def delete_selected(
+        self, selector: str, *, purge: bool, spare: set[str] | frozenset[str] = frozenset()
+    ) -> list[str]:
+        """Delete, in reverse apply order, what matches `selector`; wait until it is gone.
+
+        Objects labelled as data are kept unless `purge`; names in `spare` are always kept.
+        """
+
+        def doomed(kind: str, obj: dict[str, Any]) -> bool:
+            meta = obj["metadata"]
+            if f"{kind}/{meta['name']}" in spare:
+                return False
+            return purge or not (meta.get("labels") or {}).get(RETAIN_LABEL)
+
         client = self.kube()
         ns = self.config.namespace
         deleted: list[str] = []
         for kind in DESTROY_ORDER:
             for obj in client.list_objects(kind, ns, label_selector=selector):
                 meta = obj["metadata"]
-                if (meta.get("labels") or {}).get(RETAIN_LABEL) and not purge:
+                if not doomed(kind, obj):
                     continue
                 if kind == "Pod" and meta.get("ownerReferences"):
                     continue  # its controller's deletion removes it
@@ -687,7 +718,7 @@ class KubernetesTarget(DeploymentTarget):
                 f"{kind}/{obj['metadata']['name']}"
                 for kind in DESTROY_ORDER
                 for obj in client.list_objects(kind, ns, label_selector=selector)
-                if purge or not (obj["metadata"].get("labels") or {}).get(RETAIN_LABEL)
+                if doomed(kind, obj)
             ]
             return not left, f"{len(left)} object(s) left: {', '.join(left[:5])}"
 
@@ -695,7 +726,12 @@ class KubernetesTarget(DeploymentTarget):
         return deleted
 
     def destroy(
-        self, app_name: str, *, purge: bool = False, _namespace_created: bool = False
+        self,
+        app_name: str,
+        *,
+        purge: bool = False,
+        _namespace_created: bool = False,
+        _spare: set[str] | frozenset[str] = frozenset(),
     ) -> None:
         client = self.kube()
         ns = self.config.namespace
@@ -703,7 +739,7 @@ class KubernetesTarget(DeploymentTarget):
         if namespace is None:
             self.logger.info("nothing to delete: no such namespace", {"namespace": ns})
             return
-        deleted = self.delete_selected(instance_selector(app_name), purge=purge)
+        deleted = self.delete_selected(instance_selector(app_name), purge=purge, spare=_spare)
         self.logger.info("deleted", {"app": app_name, "objects": len(deleted)})
         if not purge:
             kept = client.list_objects(
