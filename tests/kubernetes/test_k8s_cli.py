@@ -103,10 +103,7 @@ def test_cli_flow_against_the_fake_server(
     destroyed = run("destroy", str(project), "--yes", env=env)
     assert destroyed.exit_code == 0, destroyed.output
     assert fake_api.cluster.names("Deployment", "apps") == []
-    assert fake_api.cluster.names("PersistentVolumeClaim", "apps") == [
-        "data-todo-mongodb-0",
-        "todo-data",
-    ]
+    assert fake_api.cluster.names("PersistentVolumeClaim", "apps") == ["data-todo-mongodb-0"]
 
 
 def test_no_kubeconfig_is_a_clear_error(project: Path, tmp_path: Path) -> None:

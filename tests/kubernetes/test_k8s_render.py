@@ -186,3 +186,22 @@ def test_target_render_text(tmp_path: Any) -> None:
     kinds = [d["kind"] for d in yaml.safe_load_all(text) if d]
     assert "Secret" not in kinds
     assert {"Deployment", "Service", "ServiceAccount", "ConfigMap"} <= set(kinds)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "claim"),
+    [
+        ({}, True),  # one replica, SQLite on a claim
+        ({"replicas": 3}, False),  # never one SQLite file shared by several replicas
+        ({"autoscaling": True}, False),
+        ({"mongodb_enabled": True}, False),  # the graph lives in MongoDB
+        ({"data_persistence": False}, False),
+    ],
+)
+def test_data_claim_only_for_a_single_sqlite_writer(overrides: dict[str, Any], claim: bool) -> None:
+    objects = _plan(overrides)
+    claims = {o["metadata"]["name"] for o in _by_kind(objects, "PersistentVolumeClaim")}
+    app = next(o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == "todo")
+    data = next(v for v in app["spec"]["template"]["spec"]["volumes"] if v["name"] == "data")
+    assert ("todo-data" in claims) is claim
+    assert ("persistentVolumeClaim" in data) is claim

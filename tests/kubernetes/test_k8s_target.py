@@ -138,7 +138,6 @@ def test_destroy_spares_other_apps_and_keeps_database_volumes(
     left = fake_api.cluster.labelled(OURS)
     assert sorted(left) == [
         "PersistentVolumeClaim/data-todo-mongodb-0",
-        "PersistentVolumeClaim/todo-data",
         "Secret/todo-mongodb",
     ]
     assert fake_api.cluster.labelled("app.kubernetes.io/instance=other") == others
@@ -283,6 +282,10 @@ def test_scale_refuses_to_share_one_sqlite_volume(
     with pytest.raises(UsageError, match="SQLite"):
         target.scale("todo", 2)
     assert fake_api.cluster.find("Deployment", "apps", "todo")["spec"]["replicas"] == 1
+    # with MongoDB the graph lives there: no data claim, and replicas may grow
+    shared = make_target(mongodb_enabled=True)
+    assert shared.deploy(app_config).success
+    assert shared.scale("todo", 2) == "set the replicas of todo to 2"
 
 
 def test_url_prefers_ingress_then_load_balancer_then_cluster_address(

@@ -23,7 +23,13 @@ from jac_scale.targets.kubernetes.labels import (
     SCALED_REPLICAS,
     instance_selector,
 )
-from jac_scale.targets.kubernetes.renderer import Plan, RenderRequest, render, to_yaml
+from jac_scale.targets.kubernetes.renderer import (
+    Plan,
+    RenderRequest,
+    has_shared_store,
+    render,
+    to_yaml,
+)
 from jac_scale.utilities.fingerprint import fingerprint
 from jac_scale.utilities.redaction import redact_text, register_secret
 
@@ -302,8 +308,9 @@ class KubernetesTarget(DeploymentTarget):
             if changed
             else (f"unchanged: {app} is already running in {self._where}")
         )
-        if self._shares_nothing_warning():
-            self.logger.warn(self._shares_nothing_warning(), {"app": app})
+        warning = self._shares_nothing_warning(databases)
+        if warning:
+            self.logger.warn(warning, {"app": app})
         return DeploymentResult(
             True,
             url,
@@ -316,12 +323,12 @@ class KubernetesTarget(DeploymentTarget):
                 "image_note": image_note,
                 "objects": [f"{o['kind']}/{o['metadata']['name']}" for o in plan.objects],
                 "databases": {db.db_name: db.host for db in databases},
-                "warning": self._shares_nothing_warning(),
+                "warning": warning,
             },
         )
 
-    def _shares_nothing_warning(self) -> str | None:
-        if self.config.single_writer:
+    def _shares_nothing_warning(self, databases: list[KubernetesDatabaseProvider]) -> str | None:
+        if self.config.single_writer or has_shared_store(self.config, databases):
             return None
         return (
             "more than one replica and no shared store: each replica keeps its own graph "
@@ -622,7 +629,9 @@ class KubernetesTarget(DeploymentTarget):
                 "spec": {"replicas": replicas},
             },
         )
-        if replicas > 1:
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        shared_store = any(e.get("name") == "MONGODB_URI" for e in container.get("env") or [])
+        if replicas > 1 and not (shared_store or self.config.mongodb_uri is not None):
             self.logger.warn(
                 "more than one replica and no shared store: each replica keeps its own graph",
                 {"app": app_name},

@@ -46,6 +46,20 @@ class Plan:
         return [*self.database_objects, *self.app_objects]
 
 
+def has_shared_store(config: KubernetesConfig, databases: list[KubernetesDatabaseProvider]) -> bool:
+    """With MongoDB the runtime store keeps the graph there; replicas share it."""
+    return config.mongodb_uri is not None or any(db.db_name == "mongodb" for db in databases)
+
+
+def keeps_data_volume(
+    config: KubernetesConfig, databases: list[KubernetesDatabaseProvider]
+) -> bool:
+    """`.jac/data` on a claim: only with one replica at most and no shared store."""
+    return (
+        config.data_persistence and config.single_writer and not has_shared_store(config, databases)
+    )
+
+
 def app_secret_name(app: str) -> str:
     return f"{app}-env"
 
@@ -118,7 +132,7 @@ def _deployment(req: RenderRequest, has_secret: bool) -> dict[str, Any]:
     mounts = [{"name": "data", "mountPath": f"{workdir}/.jac/data"}]
     volumes: list[dict[str, Any]] = [
         {"name": "data", "persistentVolumeClaim": {"claimName": f"{app}-data"}}
-        if config.data_persistence and config.single_writer
+        if keeps_data_volume(config, req.databases)
         else {"name": "data", "emptyDir": {}}
     ]
     if not req.build:
@@ -315,7 +329,7 @@ def render(req: RenderRequest) -> Plan:
             "data": dict(config.environment),
         }
     )
-    if config.data_persistence and config.single_writer:
+    if keeps_data_volume(config, req.databases):
         objects.append(
             _claim(
                 f"{app}-data",
