@@ -7,6 +7,7 @@ from pydantic import Field, model_validator
 from jac_scale.abstractions.config.base_config import AppRuntimeConfig
 
 _QUANTITY = r"^[0-9]+(\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"
+_QUANTITY_HELP = "a Kubernetes quantity such as 250m, 1, 512Mi or 5Gi"
 
 
 class KubernetesConfig(AppRuntimeConfig):
@@ -18,7 +19,10 @@ class KubernetesConfig(AppRuntimeConfig):
         default=None, description="kubeconfig path (default: $KUBECONFIG, then ~/.kube/config)"
     )
     namespace: str = Field(
-        default="default", pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", max_length=63
+        default="default",
+        pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+        max_length=63,
+        description="a DNS-1123 label: lower-case letters, digits and '-', at most 63",
     )
 
     # -- what runs ----------------------------------------------------------------
@@ -31,7 +35,7 @@ class KubernetesConfig(AppRuntimeConfig):
     code_sync_image: str | None = Field(
         default=None, description="image with tar for build=False sync (default: the app image)"
     )
-    code_storage_size: str = Field(default="1Gi", pattern=_QUANTITY)
+    code_storage_size: str = Field(default="1Gi", pattern=_QUANTITY, description=_QUANTITY_HELP)
     fs_group: int | None = Field(
         default=10001, ge=0, description="group owning mounted volumes (the image's app user)"
     )
@@ -54,10 +58,10 @@ class KubernetesConfig(AppRuntimeConfig):
     min_replicas: int = Field(default=1, ge=1, le=1000, description="1-1000")
     max_replicas: int = Field(default=3, ge=1, le=1000, description="1-1000")
     cpu_utilization_target: int = Field(default=70, ge=1, le=100, description="percent, 1-100")
-    cpu_request: str = Field(default="250m", pattern=_QUANTITY)
-    cpu_limit: str = Field(default="1", pattern=_QUANTITY)
-    memory_request: str = Field(default="512Mi", pattern=_QUANTITY)
-    memory_limit: str = Field(default="1Gi", pattern=_QUANTITY)
+    cpu_request: str = Field(default="250m", pattern=_QUANTITY, description=_QUANTITY_HELP)
+    cpu_limit: str = Field(default="1", pattern=_QUANTITY, description=_QUANTITY_HELP)
+    memory_request: str = Field(default="512Mi", pattern=_QUANTITY, description=_QUANTITY_HELP)
+    memory_limit: str = Field(default="1Gi", pattern=_QUANTITY, description=_QUANTITY_HELP)
 
     # -- probes -------------------------------------------------------------------
     readiness_period_seconds: int = Field(default=10, ge=1, le=300)
@@ -70,15 +74,15 @@ class KubernetesConfig(AppRuntimeConfig):
     data_persistence: bool = Field(
         default=True, description="keep .jac/data on a PersistentVolumeClaim (single replica)"
     )
-    data_storage_size: str = Field(default="1Gi", pattern=_QUANTITY)
+    data_storage_size: str = Field(default="1Gi", pattern=_QUANTITY, description=_QUANTITY_HELP)
     storage_class: str | None = None
     mongodb_enabled: bool = False
     mongodb_image: str = "mongo:7.0"
-    mongodb_storage_size: str = Field(default="5Gi", pattern=_QUANTITY)
+    mongodb_storage_size: str = Field(default="5Gi", pattern=_QUANTITY, description=_QUANTITY_HELP)
     redis_enabled: bool = False
     redis_image: str = "redis:7.2"
     redis_persistence: bool = False
-    redis_storage_size: str = Field(default="1Gi", pattern=_QUANTITY)
+    redis_storage_size: str = Field(default="1Gi", pattern=_QUANTITY, description=_QUANTITY_HELP)
 
     # -- waiting ------------------------------------------------------------------
     wait_timeout: float = Field(default=900.0, gt=0, le=7200, description="seconds, 0-7200")
