@@ -41,6 +41,7 @@ def test_toml_env_and_overrides(tmp_path: Path) -> None:
         ("replicaz = 2", "did you mean 'replicas'"),
         ('ingress_tls_secret = "x"', "ingress_host"),
         ('cpu_request = "lots"', "cpu_request"),
+        ('app_name = "' + "a" * 41 + '"', "at most 40"),
     ],
 )
 def test_bad_values_name_the_key(tmp_path: Path, line: str, needle: str) -> None:

@@ -253,6 +253,7 @@ def test_interrupted_deploy_then_destroy_leaves_nothing(
     assert fake_api.cluster.labelled(OURS)  # something was half made
     make_target(mongodb_enabled=True).destroy("todo", purge=True)
     assert fake_api.cluster.labelled(OURS) == []
+    assert fake_api.cluster.find("Namespace", "", "apps") is None  # the deploy had created it
 
 
 def test_autoscaling_scale_sets_the_minimum(

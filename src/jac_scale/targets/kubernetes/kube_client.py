@@ -17,6 +17,8 @@ from jac_scale.errors import ConfigError, DeploymentError
 
 FIELD_MANAGER = "jac-scale"
 RETRY_STATUSES = frozenset({409, 429, 500, 502, 503, 504})
+#: Seconds one API request may take before it counts as a dropped connection (retried).
+REQUEST_TIMEOUT = 30
 
 #: kind -> (apiVersion, plural, namespaced): every kind Jac-Scale reads or writes.
 KINDS: dict[str, tuple[str, str, bool]] = {
@@ -152,7 +154,6 @@ class KubeClient:
             api = kube_config.new_client_from_config(config_file=str(path), context=chosen)
         except kube_config.ConfigException as exc:
             raise ConfigError(f"kube context {chosen!r} in {path} cannot be used: {exc}") from None
-        api.configuration.retries = 1
         where = KubeTarget(chosen, api.configuration.host, str(path))
         return cls(api, where, retries=retries, retry_delay=retry_delay)
 
@@ -215,7 +216,9 @@ class KubeClient:
 
         response = self._call(
             "read the server version",
-            lambda: VersionApi(self.api_client).get_code(_preload_content=False),
+            lambda: VersionApi(self.api_client).get_code(
+                _preload_content=False, _request_timeout=REQUEST_TIMEOUT
+            ),
         )
         try:
             return str(json.loads(response.data).get("gitVersion") or "unknown version")
@@ -237,6 +240,7 @@ class KubeClient:
                 field_manager=FIELD_MANAGER,
                 force_conflicts=True,
                 dry_run="All" if dry_run else None,
+                _request_timeout=REQUEST_TIMEOUT,
             ),
         )
         return result.to_dict()
@@ -249,7 +253,9 @@ class KubeClient:
 
         def fetch() -> dict[str, Any] | None:
             try:
-                return self.dynamic.get(resource, name=name, namespace=namespace).to_dict()
+                return self.dynamic.get(
+                    resource, name=name, namespace=namespace, _request_timeout=REQUEST_TIMEOUT
+                ).to_dict()
             except ApiException as exc:
                 if exc.status == 404:
                     return None
@@ -273,6 +279,7 @@ class KubeClient:
                 namespace=namespace,
                 label_selector=label_selector,
                 field_selector=field_selector,
+                _request_timeout=REQUEST_TIMEOUT,
             ),
         )
         return list(data.to_dict().get("items") or [])
@@ -291,6 +298,7 @@ class KubeClient:
                 namespace=namespace,
                 content_type="application/merge-patch+json",
                 field_manager=FIELD_MANAGER,
+                _request_timeout=REQUEST_TIMEOUT,
             ),
         )
         return result.to_dict()
@@ -308,6 +316,7 @@ class KubeClient:
                     name=name,
                     namespace=namespace,
                     propagation_policy="Background",
+                    _request_timeout=REQUEST_TIMEOUT,
                 )
                 return True
             except ApiException as exc:
@@ -324,7 +333,7 @@ class KubeClient:
         def read() -> str:
             try:
                 return CoreV1Api(self.api_client).read_namespaced_pod_log(
-                    pod, namespace, tail_lines=tail, _request_timeout=10
+                    pod, namespace, tail_lines=tail, _request_timeout=REQUEST_TIMEOUT
                 )
             except ApiException as exc:
                 if exc.status in (400, 404):  # container not started yet, or pod gone

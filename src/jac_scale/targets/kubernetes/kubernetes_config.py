@@ -7,6 +7,8 @@ from pydantic import Field, model_validator
 from jac_scale.abstractions.config.base_config import AppRuntimeConfig
 
 _QUANTITY = r"^[0-9]+(\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"
+#: StatefulSet `<app>-mongodb` plus the controller's 11-character revision hash must fit 63.
+MAX_APP_NAME = 40
 _QUANTITY_HELP = "a Kubernetes quantity such as 250m, 1, 512Mi or 5Gi"
 
 
@@ -95,6 +97,13 @@ class KubernetesConfig(AppRuntimeConfig):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
+        if len(self.app_name) > MAX_APP_NAME:
+            raise ValueError(
+                f"app_name {self.app_name!r} has {len(self.app_name)} characters; the Kubernetes "
+                f"target allows at most {MAX_APP_NAME}, because it derives names such as "
+                f"'{self.app_name}-mongodb-0' that Kubernetes limits to 63 with a controller "
+                "hash appended"
+            )
         if self.min_replicas > self.max_replicas:
             raise ValueError(
                 f"min_replicas ({self.min_replicas}) is above max_replicas ({self.max_replicas})"
