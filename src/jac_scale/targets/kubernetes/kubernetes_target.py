@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from jac_scale.abstractions.config.app_config import AppConfig
 from jac_scale.abstractions.deployment_target import DeploymentTarget
 from jac_scale.abstractions.models.deployment_result import DeploymentResult
-from jac_scale.abstractions.models.resource_status import ResourceStatus, ResourceStatusInfo
+from jac_scale.abstractions.models.resource_status import ResourceStatusInfo
 from jac_scale.errors import DeploymentError, UsageError
-from jac_scale.targets.kubernetes import code_sync, rollout
+from jac_scale.targets.kubernetes import code_sync, inspection, rollout
 from jac_scale.targets.kubernetes.kube_database import KubernetesDatabaseProvider
 from jac_scale.targets.kubernetes.kubernetes_config import KubernetesConfig
 from jac_scale.targets.kubernetes.labels import (
@@ -477,97 +477,18 @@ class KubernetesTarget(DeploymentTarget):
 
     # -- status, url, scale, logs ---------------------------------------------------
     def get_status(self, app_name: str) -> ResourceStatusInfo:
-        client = self.kube()
-        ns = self.config.namespace
-        deployment = client.get("Deployment", app_name, ns)
-        if deployment is None:
-            return ResourceStatusInfo(
-                ResourceStatus.NOT_FOUND,
-                message=f"{app_name} is not deployed in {self._where}",
-            )
-        spec_replicas = int(deployment["spec"].get("replicas") or 0)
-        status = deployment.get("status") or {}
-        ready = int(status.get("readyReplicas") or 0)
-        pods = client.list_objects(
-            "Pod",
-            ns,
-            label_selector=instance_selector(app_name, {"app.kubernetes.io/component": "app"}),
-        )
-        problems = rollout.pod_problems(pods)
-        details: dict[str, Any] = {
-            "namespace": ns,
-            "context": client.where.context,
-            "image": deployment["spec"]["template"]["spec"]["containers"][0]["image"],
-            "pods": [
-                {
-                    "name": p["metadata"]["name"],
-                    "phase": (p.get("status") or {}).get("phase"),
-                }
-                for p in pods
-            ],
-            "databases": self._database_status(client, app_name),
-        }
-        done, progress = rollout.deployment_progress(deployment)
-        if problems:
-            first = problems[0]
-            state, message = ResourceStatus.FAILED, f"pod {first.pod}: {first.reason}"
-            details["problems"] = [vars(p) for p in problems]
-        elif spec_replicas == 0:
-            state, message = ResourceStatus.STOPPED, f"{app_name} is scaled to 0"
-        elif done and ready >= spec_replicas:
-            state, message = ResourceStatus.RUNNING, f"{app_name} is running ({progress})"
-        else:
-            state, message = ResourceStatus.PENDING, f"{app_name} is starting ({progress})"
-        return ResourceStatusInfo(state, spec_replicas, ready, message, details)
-
-    def _database_status(self, client: "KubeClient", app_name: str) -> dict[str, Any]:
-        ns = self.config.namespace
-        result: dict[str, Any] = {}
-        for kind, db in (("StatefulSet", "mongodb"), ("Deployment", "redis")):
-            workload = client.get(kind, f"{app_name}-{db}", ns)
-            if workload is not None:
-                ready, message = rollout.workload_ready(workload)
-                result[db] = {"ready": ready, "message": message}
-        return result
+        return inspection.app_status(self.kube(), self.config.namespace, app_name)
 
     def get_service_url(self, app_name: str) -> str | None:
-        client = self.kube()
         ns = self.config.namespace
-        service = client.get("Service", app_name, ns)
-        if service is None:
-            return None
-        ingress = client.get("Ingress", app_name, ns)
-        if ingress is not None:
-            rules = ingress["spec"].get("rules") or []
-            host = rules[0].get("host") if rules else None
-            if host:
-                scheme = "https" if ingress["spec"].get("tls") else "http"
-                return f"{scheme}://{host}"
-        port = service["spec"]["ports"][0]
-        kind = service["spec"].get("type", "ClusterIP")
-        if kind == "LoadBalancer":
-            entries = ((service.get("status") or {}).get("loadBalancer") or {}).get("ingress")
-            if entries:
-                address = entries[0].get("hostname") or entries[0].get("ip")
-                return f"http://{address}:{port['port']}"
-        if kind in ("NodePort", "LoadBalancer") and port.get("nodePort"):
-            address = self._node_address(client)
-            if address:
-                return f"http://{address}:{port['nodePort']}"
-        self.logger.info(
-            "the service is only reachable inside the cluster",
-            {"hint": f"kubectl -n {ns} port-forward svc/{app_name} 8000:{port['port']}"},
-        )
-        return f"http://{app_name}.{ns}.svc.cluster.local:{port['port']}"
-
-    @staticmethod
-    def _node_address(client: "KubeClient") -> str | None:
-        for preferred in ("ExternalIP", "InternalIP"):
-            for node in client.list_objects("Node"):
-                for address in (node.get("status") or {}).get("addresses") or []:
-                    if address.get("type") == preferred:
-                        return str(address["address"])
-        return None
+        url = inspection.service_url(self.kube(), ns, app_name)
+        if url and ".svc.cluster.local:" in url:
+            port = url.rsplit(":", 1)[-1]
+            self.logger.info(
+                "the service is only reachable inside the cluster",
+                {"hint": f"kubectl -n {ns} port-forward svc/{app_name} 8000:{port}"},
+            )
+        return url
 
     def scale(self, app_name: str, replicas: int) -> str:
         client = self.kube()
