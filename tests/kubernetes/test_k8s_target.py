@@ -353,6 +353,8 @@ def test_without_registry_the_configured_image_runs_and_the_result_says_so(
 def test_code_sync_without_build(fake_api: FakeApiServer, make_target: Any, app_dir: Path) -> None:
     (app_dir / "big.bin").write_bytes(bytes(range(256)) * 2048)  # 512 KiB, several chunks
     config = AppConfig(code_folder=str(app_dir), file_name="app.jac", build=False, app_name="todo")
+    leftover = {"apiVersion": "v1", "kind": "Pod", "spec": {"containers": []}}
+    fake_api.cluster.put({**leftover, "metadata": {"name": "todo-code-sync", "namespace": "apps"}})
     result = make_target().deploy(config)
     assert result.success, result.message
     files = fake_api.cluster.volumes["apps/todo-code"]

@@ -447,7 +447,11 @@ class KubernetesTarget(DeploymentTarget):
         )
         client.apply(claim)
         pod_name = code_sync.sync_pod_name(app)
-        client.delete("Pod", pod_name, ns)
+        if client.delete("Pod", pod_name, ns):  # a leftover of an interrupted deploy
+            self._wait(
+                "the previous code sync pod to go",
+                lambda: (client.get("Pod", pod_name, ns) is None, "terminating"),
+            )
         image = self.config.code_sync_image or self.config.image
         client.apply(code_sync.sync_pod(app, ns, image, self.config.image_pull_secrets))
         selector = instance_selector(app, {"app.kubernetes.io/component": "code-sync"})
