@@ -124,7 +124,7 @@ def test_database_down_gives_a_clear_error_and_loses_no_committed_write(
         assert status == 503, reply
     finally:
         mongo.start()
-    assert _items(b, token) == committed
+    assert _items(b, token) == committed, "a write committed before the outage was lost"
     a.walker("AddItem", {"name": "after", "qty": 1}, token)
     assert _items(b, token) == sorted([*committed, ("after", 1, [])])
 
