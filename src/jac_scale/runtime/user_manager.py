@@ -80,6 +80,9 @@ class MongoUserManager(UserManager):
         try:
             self._call("register a user", lambda: self._col().insert_one(doc))
         except DuplicateKeyError:
+            if (self._find({"username": username}) or {}).get("token") == token:
+                # Our own insert landed before a retried attempt: it is registered.
+                return {"username": username, "token": token, "root_id": root_id}
             # Lost a race with another replica: drop the root we just made.
             database = self._col().database
             self._call(
