@@ -55,6 +55,9 @@ class BuildConfig(BaseModel):
     pull_base: bool = Field(
         default=True, description="pull the base image when it is not present locally"
     )
+    no_cache: bool = Field(
+        default=False, description="rebuild every layer, ignoring Docker's layer cache"
+    )
     cache_dir: str | None = Field(
         default=None, description="wheelhouse cache folder (default: ~/.cache/jac-scale)"
     )

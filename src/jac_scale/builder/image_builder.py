@@ -280,6 +280,7 @@ class ImageBuilder:
                 rm=True,
                 forcerm=True,
                 pull=False,
+                nocache=self.config.no_cache,
                 decode=True,
             )
             for chunk in chunks:
