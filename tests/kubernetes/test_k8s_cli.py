@@ -2,7 +2,7 @@
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 import yaml
@@ -160,3 +160,52 @@ def test_bad_config_value_is_a_clear_error(project: Path) -> None:
     result = run("render", str(project))
     assert result.exit_code == 2
     assert "service_type" in result.output and "Traceback" not in result.output
+
+
+class RecordingRegistry:
+    """A registry plugin that builds nothing: it hands out fixed references and records calls."""
+
+    calls: ClassVar[list[tuple[str, str]]] = []
+
+    def __init__(self, config: dict[str, Any] | None = None) -> None:
+        self.config = dict(config or {})
+
+    def build_image(
+        self, code_folder: str, image_name: str | None = None, *, file_name: str | None = None
+    ) -> str:
+        self.calls.append(("build", f"{Path(code_folder).name}/{file_name}"))
+        return "127.0.0.1:5000/todo:0123abcd"
+
+    def push_image(self, image_name: str) -> None:
+        self.calls.append(("push", image_name))
+
+    def get_image_url(self, image_name: str) -> str:
+        self.calls.append(("url", image_name))
+        return "127.0.0.1:5000/todo@sha256:" + "cd" * 32
+
+
+def test_configured_registry_builds_pushes_and_the_deployment_runs_that_reference(
+    project: Path, kubeconfig: Path, fake_api: FakeApiServer
+) -> None:
+    from jac_scale.abstractions.image_registry import ImageRegistry
+    from jac_scale.factories.registry_factory import REGISTRIES, ImageRegistryFactory
+
+    plugin = type("RecordingImageRegistry", (RecordingRegistry, ImageRegistry), {})
+    ImageRegistryFactory.register("k8s-test-recording", plugin)
+    RecordingRegistry.calls.clear()
+    try:
+        toml = project.parent / "jac.toml"
+        toml.write_text(
+            toml.read_text() + '\n[plugins.scale.registry]\ntype = "k8s-test-recording"\n'
+        )
+        result = run("deploy", str(project), "-o", "json", env={"KUBECONFIG": str(kubeconfig)})
+    finally:
+        REGISTRIES._registered.pop("k8s-test-recording", None)
+    assert result.exit_code == 0, result.output
+    assert [c[0] for c in RecordingRegistry.calls] == ["build", "push", "url"]
+    assert RecordingRegistry.calls[0][1] == "todo/app.jac"
+    assert RecordingRegistry.calls[1][1] == "127.0.0.1:5000/todo:0123abcd"
+    deployment = fake_api.cluster.find("Deployment", "apps", "todo")
+    image = deployment["spec"]["template"]["spec"]["containers"][0]["image"]
+    assert image == "127.0.0.1:5000/todo@sha256:" + "cd" * 32
+    assert json.loads(result.stdout)["details"]["image"] == image
