@@ -128,6 +128,9 @@ def test_scale_to_three_spreads_requests_then_back_to_one(stack) -> None:
     assert len(hosts) == 3, hosts
     status = operations.status(_ctx(stack["app"]))
     assert (status["replicas"], status["ready_replicas"]) == (3, 3)
+    again = operations.deploy(_ctx(stack["app"]))  # config still says 1: scale's 3 survives
+    assert again["details"]["changed"] is False, again
+    assert operations.status(_ctx(stack["app"]))["replicas"] == 3
 
     operations.scale(_ctx(stack["app"]), 1)
     status = operations.status(_ctx(stack["app"]))
