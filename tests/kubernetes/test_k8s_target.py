@@ -55,7 +55,12 @@ def test_deploy_status_url_scale_destroy(
     assert cluster.find("Deployment", "apps", "todo")["spec"]["replicas"] == 2
 
     logs = list(target.logs("todo", tail=1))
-    assert logs and all(line.startswith("[todo-") for line in logs)
+    assert len(logs) == 2 and all(line.startswith("[todo-") for line in logs)  # one per pod
+    pod = fake_api.cluster.names("Pod", "apps")[0]
+    fake_api.cluster.pod_logs[pod] = "one\ntwo\nthree\n"
+    assert list(target.logs("todo", tail=2))[:2] == [f"[{pod}] two", f"[{pod}] three"]
+    followed = list(target.logs("todo", follow=True, tail=5))
+    assert followed and all(line.startswith("[todo-") for line in followed)
 
     target.destroy("todo")
     assert cluster.labelled(OURS) == []
@@ -212,6 +217,9 @@ def test_failed_upgrade_keeps_the_previous_version(
     assert "previous version keeps serving" in result.message
     pods = fake_api.cluster.names("Pod", "apps")
     assert len(pods) == 2  # the old pod still serves beside the failing new one
+    status = make_target().get_status("todo")
+    assert status.status is ResourceStatus.FAILED and "ErrImagePull" in (status.message or "")
+    assert status.ready_replicas == 1
     assert fake_api.cluster.find("Deployment", "apps", "todo") is not None
 
 
