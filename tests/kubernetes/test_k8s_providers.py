@@ -11,7 +11,6 @@ from jac_scale.utilities.redaction import redact_text
 
 def test_providers_deploy_report_and_clean_up(fake_api: FakeApiServer, make_target: Any) -> None:
     target = make_target()
-    target.kube().apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "apps"}})
     mongo = DatabaseProviderFactory.create(
         "kubernetes_mongo", target=target, config={"app_name": "todo"}
     )

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from jac_scale.errors import ConfigError, DeploymentError
+from jac_scale.targets.kubernetes.labels import CREATED_BY, MANAGED_BY
 
-FIELD_MANAGER = "jac-scale"
+FIELD_MANAGER = MANAGED_BY
 RETRY_STATUSES = frozenset({409, 429, 500, 502, 503, 504})
 #: Seconds one API request may take before it counts as a dropped connection (retried).
 REQUEST_TIMEOUT = 30
@@ -244,6 +245,23 @@ class KubeClient:
             ),
         )
         return result.to_dict()
+
+    def ensure_namespace(self, name: str, created_by: str) -> bool:
+        """Create the namespace if missing, marked as made by this app; True when created."""
+        if self.get("Namespace", name) is not None:
+            return False
+        self.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": {
+                    "name": name,
+                    "labels": {"app.kubernetes.io/managed-by": MANAGED_BY},
+                    "annotations": {CREATED_BY: created_by},
+                },
+            }
+        )
+        return True
 
     def get(self, kind: str, name: str, namespace: str | None = None) -> dict[str, Any] | None:
         """The object, or None when it does not exist."""

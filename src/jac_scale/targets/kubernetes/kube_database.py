@@ -111,6 +111,7 @@ class KubernetesDatabaseProvider(DatabaseProvider):
         """Apply this database's objects (password reused from the cluster if it exists)."""
         self.config.update(config or {})
         client = self._target().kube()
+        client.ensure_namespace(self.namespace, self.app_name)
         self.ensure_password(client)
         applied = [client.apply(obj) for obj in self.render()]
         return {

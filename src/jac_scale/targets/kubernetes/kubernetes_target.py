@@ -17,7 +17,6 @@ from jac_scale.targets.kubernetes.kubernetes_config import KubernetesConfig
 from jac_scale.targets.kubernetes.labels import (
     CODE_FINGERPRINT,
     CREATED_BY,
-    MANAGED_BY,
     RETAIN_LABEL,
     SCALED_FROM,
     SCALED_REPLICAS,
@@ -230,22 +229,10 @@ class KubernetesTarget(DeploymentTarget):
 
     def _ensure_namespace(self, client: "KubeClient") -> bool:
         """Create the namespace if missing; True when this deploy created it."""
-        ns = self.config.namespace
-        if client.get("Namespace", ns) is not None:
-            return False
-        client.apply(
-            {
-                "apiVersion": "v1",
-                "kind": "Namespace",
-                "metadata": {
-                    "name": ns,
-                    "labels": {"app.kubernetes.io/managed-by": MANAGED_BY},
-                    "annotations": {CREATED_BY: self.config.app_name},
-                },
-            }
-        )
-        self.logger.info("created namespace", {"namespace": ns})
-        return True
+        created = client.ensure_namespace(self.config.namespace, self.config.app_name)
+        if created:
+            self.logger.info("created namespace", {"namespace": self.config.namespace})
+        return created
 
     def deploy(self, app_config: AppConfig) -> DeploymentResult:
         app = self._use_app_name(app_config)
