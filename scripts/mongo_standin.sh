@@ -26,6 +26,7 @@ start() { # start PORT DATA_FILE PID_FILE
     local port=$1 data=$2 pidfile=$3
     prepare
     mkdir -p "$(dirname "$data")" "$(dirname "$pidfile")"
+    rm -f "$pidfile.log" # a restart must not read the previous run's "ready" line
     nohup "$VENV/bin/python" - "$port" "$data" >"$pidfile.log" 2>&1 </dev/null <<'PY' &
 import asyncio, signal, sys
 from mongoeco.engines.sqlite import SQLiteEngine
