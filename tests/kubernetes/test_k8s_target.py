@@ -376,3 +376,19 @@ def test_code_sync_without_build(fake_api: FakeApiServer, make_target: Any, app_
     again = make_target().deploy(config)
     assert again.success and again.details["changed"] is False
     assert fake_api.cluster.count("GET", "/exec") == uploads + 1  # only the presence check
+
+
+def test_server_dry_run_changes_nothing(
+    fake_api: FakeApiServer, make_target: Any, app_config: AppConfig
+) -> None:
+    target = make_target(namespace="default", redis_enabled=True)
+    text = target.dry_run(app_config)
+    assert "server dry run in context 'fake', namespace 'default'" in text
+    assert "deployment/todo: create" in text and "deployment/todo-redis: create" in text
+    dry = [r for r in fake_api.cluster.requests if r.query.get("dryRun") == ["All"]]
+    assert len(dry) == text.count(": create")  # every object went through the server
+    assert fake_api.cluster.labelled(OURS) == []
+    assert make_target(namespace="default", redis_enabled=True).deploy(app_config).success
+    changed = make_target(namespace="default", redis_enabled=True, replicas=0).dry_run(app_config)
+    assert "deployment/todo: update" in changed and "service/todo: unchanged" in changed
+    assert fake_api.cluster.find("Deployment", "default", "todo")["spec"]["replicas"] == 1

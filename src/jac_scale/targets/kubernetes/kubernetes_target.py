@@ -597,11 +597,14 @@ class KubernetesTarget(DeploymentTarget):
             lines.append(f"namespace/{ns}: create")
         for obj in plan.objects:
             kind, name = obj["kind"], obj["metadata"]["name"]
-            existing = client.get(kind, name, ns) if current else None
+            if not current:  # no namespace yet: the server cannot dry-run into it
+                lines.append(f"{kind.lower()}/{name}: create")
+                continue
+            existing = client.get(kind, name, ns)
+            answer = client.apply(obj, dry_run=True)  # the server validates it either way
             if existing is None:
                 verdict = "create"
             else:
-                answer = client.apply(obj, dry_run=True)
                 verdict = "unchanged" if _content(answer) == _content(existing) else "update"
             lines.append(f"{kind.lower()}/{name}: {verdict}")
         return "\n".join(lines) + "\n"
