@@ -120,8 +120,13 @@ def test_unknown_context_names_it_and_the_known_ones(project: Path, kubeconfig: 
     assert "'prod'" in result.output and "known contexts: fake" in result.output
 
 
-def test_unreachable_cluster_names_the_context(project: Path, tmp_path: Path) -> None:
+def test_unreachable_cluster_names_the_context(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import socket
+
+    for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(var, raising=False)
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
