@@ -205,3 +205,24 @@ def test_data_claim_only_for_a_single_sqlite_writer(overrides: dict[str, Any], c
     data = next(v for v in app["spec"]["template"]["spec"]["volumes"] if v["name"] == "data")
     assert ("todo-data" in claims) is claim
     assert ("persistentVolumeClaim" in data) is claim
+
+
+def test_render_needs_no_kubernetes_import(tmp_path: Any) -> None:
+    """The client is imported only when a cluster is contacted, never for --help or render."""
+    import subprocess
+    import sys
+
+    (tmp_path / "app.jac").write_text("with entry { print(1); }\n")
+    code = (
+        "import sys\n"
+        "from jac_scale.abstractions.config.app_config import AppConfig\n"
+        "from jac_scale.targets.kubernetes.kubernetes_target import KubernetesTarget\n"
+        f"app = AppConfig(code_folder={str(tmp_path)!r}, file_name='app.jac', build=True)\n"
+        "text = KubernetesTarget({'app_name': 'x', 'mongodb_enabled': True}).render(app)\n"
+        "assert 'kind: StatefulSet' in text\n"
+        "print('kubernetes' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert result.stdout.strip() == "False"
