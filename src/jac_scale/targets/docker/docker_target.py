@@ -6,12 +6,7 @@ the version already serving keeps serving.
 """
 
 import hashlib
-import queue
 import socket
-import threading
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -22,9 +17,10 @@ from jac_scale.abstractions.deployment_target import DeploymentTarget
 from jac_scale.abstractions.models.deployment_result import DeploymentResult
 from jac_scale.abstractions.models.resource_status import ResourceStatus, ResourceStatusInfo
 from jac_scale.errors import DeploymentError, UsageError
-from jac_scale.targets.docker import naming, nginx, plan
+from jac_scale.targets.docker import load_balancer, naming, nginx, plan
 from jac_scale.targets.docker.docker_config import DockerConfig
 from jac_scale.targets.docker.engine import connect, engine_errors
+from jac_scale.targets.docker.logs import follow as follow_logs
 from jac_scale.targets.docker.replicas import (
     ReplicaSpec,
     answers,
@@ -140,21 +136,6 @@ class DockerTarget(DeploymentTarget):
     def _lb(self, app_name: str) -> "Container | None":
         found = self._containers(app_name, naming.LB)
         return found[0] if found else None
-
-    @staticmethod
-    def _published(lb: "Container") -> tuple[str, int] | None:
-        ports = (lb.attrs.get("HostConfig", {}).get("PortBindings") or {}).get(
-            f"{nginx.LISTEN_PORT}/tcp"
-        )
-        if not ports:
-            return None
-        host = ports[0].get("HostIp") or "0.0.0.0"
-        return host, int(ports[0]["HostPort"])
-
-    @staticmethod
-    def _url(host: str, port: int) -> str:
-        shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
-        return f"http://{shown}:{port}"
 
     # -- images --
     def _check_images(self, images: list[str]) -> None:
@@ -275,11 +256,11 @@ class DockerTarget(DeploymentTarget):
         current = self._replicas(app_name)
         first = lb is None and not current
         want = (self.config.bind_address, self.config.port)
-        lb_ok = lb is not None and lb.status == "running" and self._published(lb) == want
+        lb_ok = lb is not None and lb.status == "running" and load_balancer.published(lb) == want
         if lb is None or not lb_ok:
             self._check_port(lb)
         if lb_ok and state.version == spec.version and self._all_serving(current, spec, replicas):
-            url = self._url(*want)
+            url = load_balancer.service_url(*want)
             self.logger.info("unchanged and healthy; nothing to do", {"app": app_name})
             return DeploymentResult(
                 True, url, f"{app_name} unchanged: already running", {"changed": False}
@@ -302,7 +283,7 @@ class DockerTarget(DeploymentTarget):
             if first:
                 self._teardown(app_name, purge=False, quiet=True)
             raise
-        url = self._url(*want)
+        url = load_balancer.service_url(*want)
         warning = self._warn_separate_graphs(replicas)
         message = f"{app_name} is running with {replicas} replica(s) at {url}"
         details: dict[str, Any] = {
@@ -328,7 +309,10 @@ class DockerTarget(DeploymentTarget):
 
     def _check_port(self, lb: "Container | None") -> None:
         """Fail before creating anything when the published port is taken by someone else."""
-        if lb is not None and self._published(lb) == (self.config.bind_address, self.config.port):
+        if lb is not None and load_balancer.published(lb) == (
+            self.config.bind_address,
+            self.config.port,
+        ):
             return
         host = self.config.bind_address
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -425,54 +409,7 @@ class DockerTarget(DeploymentTarget):
         if lb is not None:
             self._remove([lb], graceful=False)
         self.progress.update("starting the load balancer")
-        lb = self.client.containers.create(
-            self.config.lb_image,
-            name=naming.lb_name(app_name),
-            labels=naming.labels(app_name, naming.LB),
-            network=naming.network_name(app_name),
-            ports={f"{nginx.LISTEN_PORT}/tcp": (self.config.bind_address, self.config.port)},
-            restart_policy={"Name": "unless-stopped"},
-            detach=True,
-        )
-        nginx.write_conf(lb, conf)
-        from docker.errors import APIError
-
-        try:
-            lb.start()
-        except APIError as exc:
-            self._remove([lb], graceful=False)
-            raise DeploymentError(
-                f"the load balancer could not publish {self.config.bind_address}:"
-                f"{self.config.port}: {exc.explanation or exc}",
-                hint="choose another port with [plugins.scale.docker] port",
-            ) from None
-        self._wait_lb(lb, any_answer=not upstreams)
-        return lb
-
-    def _wait_lb(self, lb: "Container", *, any_answer: bool = False) -> None:
-        """Until nginx answers on the published port (with no replicas, its 503 will do)."""
-        url = self._url(self.config.bind_address, self.config.port) + self.config.health_check_path
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            lb.reload()
-            if lb.status in ("exited", "dead"):
-                break
-            try:
-                with urllib.request.urlopen(url, timeout=3) as response:
-                    if response.status < 500:
-                        return
-            except urllib.error.HTTPError as exc:
-                if exc.code < 500 or any_answer:
-                    return
-            except (urllib.error.URLError, OSError):
-                pass
-            self.progress.update(f"waiting for the load balancer on {url}")
-            time.sleep(0.3)
-        tail = log_tail(lb)
-        raise DeploymentError(
-            f"the load balancer did not answer on {url}; last log lines:\n" + "\n".join(tail),
-            hint="check that lb_image is an nginx image that reads /etc/nginx/conf.d/",
-        )
+        return load_balancer.create(self.client, self.config, conf, any_answer=not upstreams)
 
     def _remove(self, containers: list["Container"], *, graceful: bool = True) -> None:
         from docker.errors import NotFound
@@ -535,8 +472,8 @@ class DockerTarget(DeploymentTarget):
             lb = self._lb(app_name)
             if lb is None or lb.status != "running":
                 return None
-            published = self._published(lb)
-        return self._url(*published) if published else None
+            published = load_balancer.published(lb)
+        return load_balancer.service_url(*published) if published else None
 
     def logs(self, app_name: str, *, follow: bool = False, tail: int = 100) -> Iterator[str]:
         with engine_errors(f"reading the logs of {app_name}"):
@@ -547,7 +484,7 @@ class DockerTarget(DeploymentTarget):
             for replica in replicas:
                 yield from log_tail(replica, tail)
             return
-        yield from _follow(replicas, tail)
+        yield from follow_logs(replicas, tail)
 
     # -- scale and destroy --
     def scale(self, app_name: str, replicas: int) -> str:
@@ -628,33 +565,3 @@ def _with_slot(spec: ReplicaSpec, slot: int) -> ReplicaSpec:
     from dataclasses import replace
 
     return replace(spec, slot=slot)
-
-
-def _follow(replicas: list["Container"], tail: int) -> Iterator[str]:
-    """Interleave the live logs of every replica until all of them stop."""
-    lines: queue.Queue[str | None] = queue.Queue(maxsize=10_000)
-
-    def pump(container: "Container") -> None:
-        from jac_scale.utilities.redaction import redact_text
-
-        try:
-            buffer = b""
-            for chunk in container.logs(stream=True, follow=True, tail=tail):
-                buffer += chunk
-                while b"\n" in buffer:
-                    line, buffer = buffer.split(b"\n", 1)
-                    lines.put(f"{container.name}: {redact_text(line.decode(errors='replace'))}")
-        except Exception:  # a vanished container just ends its stream
-            pass
-        finally:
-            lines.put(None)
-
-    for replica in replicas:
-        threading.Thread(target=pump, args=(replica,), daemon=True).start()
-    open_streams = len(replicas)
-    while open_streams:
-        line = lines.get()
-        if line is None:
-            open_streams -= 1
-        else:
-            yield line
