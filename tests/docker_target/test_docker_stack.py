@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dockerkit import JAC_SCALE, Load, call, labelled
+from dockerkit import BASE_IMAGE, JAC_SCALE, Load, call, labelled
 
 from jac_scale import operations
 from jac_scale.abstractions.models.resource_status import ResourceStatus
@@ -47,7 +47,7 @@ def stack(app_factory, docker_client) -> dict[str, Any]:
     result = operations.deploy(_ctx(app))
     assert result["success"], result
     foreign = docker_client.containers.run(
-        "jac-scale-test/base:trixie",
+        BASE_IMAGE,
         ["sleep", "900"],
         name=f"{name}-app-foreign",
         labels={"app.kubernetes.io/instance": name},
