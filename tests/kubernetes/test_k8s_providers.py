@@ -64,7 +64,7 @@ def test_injected_providers_are_deployed_with_the_app(
     env = fake_api.cluster.find("Deployment", "apps", "todo")["spec"]["template"]["spec"][
         "containers"
     ][0]["env"]
-    assert [e["name"] for e in env] == ["MONGODB_URI", "REDIS_URL"]
+    assert [e["name"] for e in env] == ["JAC_SCALE_APP_NAME", "MONGODB_URI", "REDIS_URL"]
 
 
 def test_a_docker_provider_is_refused_by_the_kubernetes_target(

@@ -109,7 +109,8 @@ def test_database_passwords_reach_the_app_only_through_secret_refs(
     assert password not in str(deployment)
     assert password not in str(result.to_dict())
     env = deployment["spec"]["template"]["spec"]["containers"][0]["env"]
-    assert {e["name"] for e in env} == {"MONGODB_URI", "REDIS_URL"}
+    assert {e["name"] for e in env} == {"JAC_SCALE_APP_NAME", "MONGODB_URI", "REDIS_URL"}
+    assert all("value" not in e for e in env if e["name"] != "JAC_SCALE_APP_NAME")
     assert set(result.details["databases"]) == {"mongodb", "redis"}
     assert target_status_databases(make_target()) == {"mongodb", "redis"}
 

@@ -125,7 +125,8 @@ def _deployment(req: RenderRequest, has_secret: bool) -> dict[str, Any]:
     config = req.config
     app, ns = config.app_name, config.namespace
     workdir = config.app_dir if req.build else f"{CODE_MOUNT}/{req.code_fingerprint}"
-    env = [db.env_source() for db in req.databases]
+    # The runtime store names its MongoDB database after the app.
+    env = [{"name": "JAC_SCALE_APP_NAME", "value": app}, *(db.env_source() for db in req.databases)]
     env_from: list[dict[str, Any]] = [{"configMapRef": {"name": f"{app}-env"}}]
     if has_secret:
         env_from.append({"secretRef": {"name": app_secret_name(app)}})
@@ -152,8 +153,7 @@ def _deployment(req: RenderRequest, has_secret: bool) -> dict[str, Any]:
         "lifecycle": {"preStop": {"exec": {"command": ["sleep", "5"]}}},
         "volumeMounts": mounts,
     }
-    if env:
-        container["env"] = env
+    container["env"] = env
     annotations = {CONFIG_HASH: config_hash(config)}
     if req.code_fingerprint:
         annotations[CODE_FINGERPRINT] = req.code_fingerprint
