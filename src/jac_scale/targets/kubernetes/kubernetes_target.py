@@ -11,7 +11,7 @@ from jac_scale.abstractions.deployment_target import DeploymentTarget
 from jac_scale.abstractions.models.deployment_result import DeploymentResult
 from jac_scale.abstractions.models.resource_status import ResourceStatusInfo
 from jac_scale.errors import DeploymentError, UsageError
-from jac_scale.targets.kubernetes import code_sync, inspection, rollout
+from jac_scale.targets.kubernetes import code_sync, inspection, rollout, teardown
 from jac_scale.targets.kubernetes.kube_database import KubernetesDatabaseProvider
 from jac_scale.targets.kubernetes.kubernetes_config import KubernetesConfig
 from jac_scale.targets.kubernetes.labels import (
@@ -34,21 +34,6 @@ from jac_scale.utilities.redaction import redact_text, register_secret
 
 if TYPE_CHECKING:
     from jac_scale.targets.kubernetes.kube_client import KubeClient
-
-#: Reverse of the apply order; PersistentVolumeClaims last, and only unretained ones.
-DESTROY_ORDER = (
-    "HorizontalPodAutoscaler",
-    "PodDisruptionBudget",
-    "Ingress",
-    "Service",
-    "Deployment",
-    "StatefulSet",
-    "Pod",
-    "ConfigMap",
-    "Secret",
-    "ServiceAccount",
-    "PersistentVolumeClaim",
-)
 
 
 class RolloutFailed(DeploymentError):
@@ -613,41 +598,10 @@ class KubernetesTarget(DeploymentTarget):
     def delete_selected(
         self, selector: str, *, purge: bool, spare: set[str] | frozenset[str] = frozenset()
     ) -> list[str]:
-        """Delete, in reverse apply order, what matches `selector`; wait until it is gone.
-
-        Objects labelled as data are kept unless `purge`; names in `spare` are always kept.
-        """
-
-        def doomed(kind: str, obj: dict[str, Any]) -> bool:
-            meta = obj["metadata"]
-            if f"{kind}/{meta['name']}" in spare:
-                return False
-            return purge or not (meta.get("labels") or {}).get(RETAIN_LABEL)
-
-        client = self.kube()
-        ns = self.config.namespace
-        deleted: list[str] = []
-        for kind in DESTROY_ORDER:
-            for obj in client.list_objects(kind, ns, label_selector=selector):
-                meta = obj["metadata"]
-                if not doomed(kind, obj):
-                    continue
-                if kind == "Pod" and meta.get("ownerReferences"):
-                    continue  # its controller's deletion removes it
-                if client.delete(kind, meta["name"], ns):
-                    deleted.append(f"{kind}/{meta['name']}")
-
-        def gone() -> tuple[bool, str]:
-            left = [
-                f"{kind}/{obj['metadata']['name']}"
-                for kind in DESTROY_ORDER
-                for obj in client.list_objects(kind, ns, label_selector=selector)
-                if doomed(kind, obj)
-            ]
-            return not left, f"{len(left)} object(s) left: {', '.join(left[:5])}"
-
-        self._wait("deletion", gone)
-        return deleted
+        """Delete what matches `selector` (data only with `purge`) and wait until it is gone."""
+        return teardown.delete_selected(
+            self.kube(), self.config.namespace, selector, purge=purge, spare=spare, wait=self._wait
+        )
 
     def destroy(
         self,
@@ -677,16 +631,9 @@ class KubernetesTarget(DeploymentTarget):
             return
         annotations = namespace["metadata"].get("annotations") or {}
         ours = annotations.get(CREATED_BY) == app_name or _namespace_created
-        if ours and self._namespace_empty(client, ns):
+        if ours and teardown.namespace_empty(client, ns):
             client.delete("Namespace", ns)
             self.logger.info("deleted the namespace it had created", {"namespace": ns})
-
-    @staticmethod
-    def _namespace_empty(client: "KubeClient", ns: str) -> bool:
-        return not any(
-            client.list_objects(kind, ns)
-            for kind in ("Deployment", "StatefulSet", "PersistentVolumeClaim", "Pod")
-        )
 
 
 def _content(obj: dict[str, Any]) -> Any:
