@@ -393,3 +393,19 @@ def test_server_dry_run_changes_nothing(
     changed = make_target(namespace="default", redis_enabled=True, replicas=0).dry_run(app_config)
     assert "deployment/todo: update" in changed and "service/todo: unchanged" in changed
     assert fake_api.cluster.find("Deployment", "default", "todo")["spec"]["replicas"] == 1
+
+
+def test_rollout_deadline_and_keep_on_failure(
+    fake_api: FakeApiServer, make_target: Any, app_config: AppConfig
+) -> None:
+    fake_api.cluster.bad_images["registry.local/slow:1"] = "ContainerCreating"  # not fatal
+    target = make_target(
+        docker_image_name="registry.local/slow:1", wait_timeout=0.3, keep_on_failure=True
+    )
+    result = target.deploy(app_config)
+    assert not result.success
+    assert "the rollout of todo not ready after" in result.message
+    assert "kept what the failed first install created" in result.details["note"]
+    assert fake_api.cluster.find("Deployment", "apps", "todo") is not None
+    status = target.get_status("todo")
+    assert status.status is ResourceStatus.PENDING and status.ready_replicas == 0
