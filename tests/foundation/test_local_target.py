@@ -149,15 +149,15 @@ def test_port_already_taken_is_a_clear_error(example_app: Path) -> None:
 
 def test_destroy_frees_port_keeps_data_and_is_repeatable(example_app: Path) -> None:
     target = make_target(
-        example_app, environment={"JST_MARK": "1"}, mongodb_uri="mongodb://u:p@127.0.0.1:1/x"
+        example_app, environment={"JST_MARK": "1"}, secrets={"JST_SECRET": "s3cr3t-local"}
     )
     result = target.deploy(app_config(example_app))
     assert result.success, result
     pid = result.details["pid"]
-    # configured environment and MONGODB_URI reach the app's process
+    # configured environment and secrets reach the app's process
     environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
     assert b"JST_MARK=1" in environ
-    assert b"MONGODB_URI=mongodb://u:p@127.0.0.1:1/x" in environ
+    assert b"JST_SECRET=s3cr3t-local" in environ
     post_json(f"{result.service_url}/walker/AddTodo", {"title": "keep me"})
     target.destroy("todo")
     assert not pid_alive(pid)
@@ -167,6 +167,21 @@ def test_destroy_frees_port_keeps_data_and_is_repeatable(example_app: Path) -> N
     target.destroy("todo")  # safe to repeat
     target.destroy("todo", purge=True)
     assert not (example_app.parent / ".jac" / "data").exists()
+
+
+def test_mongodb_uri_from_config_reaches_the_app(example_app: Path) -> None:
+    """With MONGODB_URI the app uses the runtime store; an unreachable one fails clearly."""
+    target = make_target(example_app, mongodb_uri="mongodb://jst:pw-local-9@127.0.0.1:1/x")
+    result = target.deploy(app_config(example_app))
+    try:
+        assert not result.success
+        tail = "\n".join(result.details["log_tail"])
+        assert "cannot reach MongoDB at mongodb://jst:********@127.0.0.1:1/x" in tail
+        assert "pw-local-9" not in tail
+        assert target.get_status("todo").status is ResourceStatus.FAILED
+        assert process_control.port_is_free(target.config.port)
+    finally:
+        target.destroy("todo")
 
 
 def test_seed_basic_deployment_example_runs(example_app: Path) -> None:
