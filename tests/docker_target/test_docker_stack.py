@@ -155,13 +155,15 @@ def test_logs_follow_streams_new_lines(stack) -> None:
     )
     seen: list[str] = []
     try:
-        time.sleep(3)  # let it attach before the request it must see
-        call(stack["url"], "greet", {"name": "follow"})
-        deadline = time.monotonic() + 60
         selector = selectors.DefaultSelector()
         selector.register(follower.stdout, selectors.EVENT_READ)
+        deadline = time.monotonic() + 90
+        next_call = 0.0
         while time.monotonic() < deadline and not any("/function/greet" in x for x in seen):
-            if selector.select(timeout=1):
+            if time.monotonic() >= next_call:  # until the follower has attached and shows one
+                call(stack["url"], "greet", {"name": "follow"})
+                next_call = time.monotonic() + 2
+            if selector.select(timeout=0.5):
                 seen.append(follower.stdout.readline())
     finally:
         follower.terminate()
