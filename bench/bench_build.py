@@ -172,8 +172,8 @@ def main() -> None:
             )
         )
     finally:
-        for image in client.images.list():
-            for tag in image.tags:
+        for summary in client.api.images():
+            for tag in summary.get("RepoTags") or []:
                 if tag.startswith(PREFIX):
                     with contextlib.suppress(docker.errors.APIError):
                         client.images.remove(tag)

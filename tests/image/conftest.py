@@ -18,7 +18,7 @@ HERE = str(Path(__file__).resolve().parent)
 if HERE not in sys.path:  # pytest runs with --import-mode=importlib
     sys.path.insert(0, HERE)
 
-from imagekit import PREFIX, Recorder, ci_settings, make_ca_bundle  # noqa: E402
+from imagekit import PREFIX, Recorder, ci_settings, local_images, make_ca_bundle  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -37,11 +37,9 @@ def docker_client() -> Iterator[Any]:
             f"the docker tests need a Docker engine (bash scripts/services.sh start): {exc}"
         )
     yield client
-    for image in client.images.list():
-        for tag in image.tags:
-            if PREFIX in tag:
-                with contextlib.suppress(docker.errors.APIError):
-                    client.images.remove(tag, noprune=False)
+    for tag in local_images(client, PREFIX):
+        with contextlib.suppress(docker.errors.APIError):
+            client.images.remove(tag, noprune=False)
     client.close()
 
 

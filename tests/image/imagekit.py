@@ -4,7 +4,8 @@ import datetime
 import os
 from pathlib import Path
 
-PREFIX = "jac-scale-test-image-"
+#: Per session, so that two test runs on one engine never delete each other's images.
+PREFIX = f"jac-scale-test-image-{os.getpid()}-"
 CI_ENV = Path(os.environ.get("JAC_SCALE_CI_STATE", "/tmp/jac-scale-ci")) / "env"
 
 
@@ -77,3 +78,13 @@ def tiny_context(text: str) -> bytes:
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
+
+
+def local_images(client: object, contains: str) -> dict[str, str]:
+    """tag -> image id for local tags containing `contains` (one API call: no races)."""
+    found: dict[str, str] = {}
+    for summary in client.api.images():  # type: ignore[attr-defined]
+        for tag in summary.get("RepoTags") or []:
+            if contains in tag:
+                found[tag] = summary["Id"]
+    return found

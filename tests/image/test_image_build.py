@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from imagekit import PREFIX, Recorder
+from imagekit import PREFIX, Recorder, local_images
 from testkit import free_port, post_json
 
 from jac_scale.builder.build_config import BuildConfig
@@ -104,7 +104,7 @@ def test_unchanged_rebuild_builds_nothing(
     todo_build: tuple[str, Any],
 ) -> None:
     reference, _ = todo_build
-    before = {image.id for image in docker_client.images.list()}
+    before = local_images(docker_client, f"{PREFIX}todo")
     progress = Recorder()
     builder = ImageBuilder(
         build_config, docker_client=docker_client, progress=progress, runtime_wheel=runtime_wheel
@@ -114,7 +114,7 @@ def test_unchanged_rebuild_builds_nothing(
     assert builder.last_report is not None and builder.last_report.built is False
     assert builder.last_report.steps_run == 0
     assert not any("Step" in m for m in progress.messages)
-    assert {image.id for image in docker_client.images.list()} == before
+    assert local_images(docker_client, f"{PREFIX}todo") == before
 
 
 def test_one_line_change_reuses_the_dependency_layers(
@@ -181,7 +181,7 @@ def test_failing_build_names_the_step_and_its_error(
     assert "the-step-broke" in caught.value.details["error"] + "\n".join(
         caught.value.details["log_tail"]
     )
-    assert not [i for i in docker_client.images.list() if any("broken" in t for t in i.tags)]
+    assert not local_images(docker_client, f"{PREFIX}broken")
 
 
 def test_bad_input_gives_clear_errors(docker_client: Any, base_image: str, tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from imagekit import PREFIX, Recorder, tiny_context
+from imagekit import PREFIX, Recorder, local_images, tiny_context
 from testkit import free_port
 
 from jac_scale.builder.build_config import BuildConfig
@@ -146,7 +146,7 @@ def test_wrong_password_is_a_clear_error_and_leaves_no_tag(
     assert "password" in (caught.value.hint or "")
     assert wrong not in message
     qualified = f"{auth_registry['url']}/{tiny_image}"
-    assert not [i for i in docker_client.images.list() if qualified in i.tags]
+    assert qualified not in local_images(docker_client, PREFIX)
 
 
 def test_stopped_registry_fails_after_bounded_retries(
@@ -267,3 +267,43 @@ def test_cli_build_and_push_prints_the_digest_and_no_password(
     assert failed.returncode == 1
     assert "rejected" in failed.stderr and "Traceback" not in failed.stderr
     assert auth_registry["password"] not in failed.stdout + failed.stderr
+
+
+def test_credentials_from_the_users_docker_config(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    auth_registry: dict[str, str],
+    tiny_image: str,
+) -> None:
+    import docker
+
+    from jac_scale.providers.registry.oci_registry import OCIRegistry
+
+    user, password = auth_registry["username"], auth_registry["password"]
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    (tmp_path / "config.json").write_text(
+        json.dumps({"auths": {auth_registry["url"]: {"auth": token}}})
+    )
+    monkeypatch.delenv("JAC_SCALE_REGISTRY__USERNAME", raising=False)
+    monkeypatch.delenv("JAC_SCALE_REGISTRY__PASSWORD", raising=False)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.setenv("DOCKER_CONFIG", str(empty))
+    anonymous = docker.from_env(timeout=300)
+    try:
+        with pytest.raises(DeploymentError, match="rejected"):
+            OCIRegistry({"url": auth_registry["url"]}, docker_client=anonymous).push_image(
+                tiny_image
+            )
+    finally:
+        anonymous.close()
+
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
+    client = docker.from_env(timeout=300)
+    try:
+        registry = OCIRegistry({"url": auth_registry["url"]}, docker_client=client)
+        assert registry.auth_config() is None  # nothing in config: Docker's own login is used
+        registry.push_image(tiny_image)
+        assert "@sha256:" in registry.get_image_url(tiny_image)
+    finally:
+        client.close()
