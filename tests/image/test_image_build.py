@@ -239,3 +239,5 @@ def test_probe_of_an_image_without_python_is_a_clear_error(
     with pytest.raises(DeploymentError, match="python3") as caught:
         probe_python(docker_client, reference, image_id, tmp_path)
     assert "3.12" in (caught.value.hint or "")
+    left = docker_client.api.containers(all=True, filters={"ancestor": reference})
+    assert left == []  # the probe container is removed even when it cannot start

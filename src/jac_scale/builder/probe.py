@@ -1,5 +1,6 @@
 """Asks the base image which Python it has, so the wheelhouse matches it (not the host)."""
 
+import contextlib
 import json
 import platform
 from dataclasses import asdict, dataclass
@@ -78,26 +79,29 @@ def probe_python(client: Any, image: str, image_id: str, cache_dir: Path) -> Pyt
             return PythonInfo(**json.loads(cache_file.read_text()))
         except (ValueError, TypeError):
             cache_file.unlink(missing_ok=True)
+    container = None
     try:
-        raw = client.containers.run(
-            image,
-            ["python3", "-c", _PROBE],
-            entrypoint="",
-            remove=True,
-            network_disabled=True,
-            stdout=True,
-            stderr=True,
+        container = client.containers.create(
+            image, ["python3", "-c", _PROBE], entrypoint="", network_disabled=True
         )
-    except docker.errors.ContainerError as exc:
+        container.start()
+        status = container.wait(timeout=120).get("StatusCode", 1)
+        raw = container.logs(stdout=True, stderr=True)
+    except docker.errors.DockerException as exc:
+        explanation = getattr(exc, "explanation", None) or str(exc)
         raise DeploymentError(
-            f"base image {image} has no working python3: {exc.stderr!r}",
-            hint="use an image with python3 >= 3.12, e.g. python:3.12-slim",
-        ) from None
-    except docker.errors.APIError as exc:
-        raise DeploymentError(
-            f"could not run base image {image} to find its Python: {exc.explanation or exc}",
+            f"base image {image} has no working python3: {explanation}",
             hint="use an image with python3 >= 3.12 on its PATH, e.g. python:3.12-slim",
         ) from None
+    finally:
+        if container is not None:
+            with contextlib.suppress(docker.errors.DockerException):
+                container.remove(force=True)
+    if status != 0:
+        raise DeploymentError(
+            f"base image {image} has no working python3: {raw.decode(errors='replace')[-300:]}",
+            hint="use an image with python3 >= 3.12 on its PATH, e.g. python:3.12-slim",
+        )
     info = _parse(raw.decode(errors="replace"), image)
     check_version(info.version, image)
     cache_file.parent.mkdir(parents=True, exist_ok=True)
