@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -150,3 +151,25 @@ def test_start_fails_clearly_when_the_database_cannot_be_reached(pair, tmp_path:
     assert code != 0
     assert "cannot reach MongoDB" in log and "MONGODB_URI" in log
     assert "s3cret-pw" not in log
+
+
+def test_check_then_create_race_between_processes_makes_one_node(pair) -> None:
+    """Both replicas find no counter and create one: the version check keeps exactly one."""
+    a, b = pair
+    for n in range(3):
+        assert a.register(f"race{n}", "pw-race-1")[0] == 201
+        token = a.token(f"race{n}", "pw-race-1")
+        barrier = threading.Barrier(2, timeout=30)
+
+        def first_bump(
+            server: JacServer, token: str = token, barrier: threading.Barrier = barrier
+        ) -> tuple[int, object]:
+            barrier.wait()
+            return server.call("/walker/Bump", {}, token)
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            results = list(pool.map(first_bump, (a, b)))
+        ok = sum(1 for status, reply in results if status == 200 and reply.get("ok"))
+        assert ok >= 1, results
+        assert b.walker("CountCounters", {}, token) == [1]
+        assert a.walker("ReadCounter", {}, token) == [ok]
