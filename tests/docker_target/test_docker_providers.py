@@ -5,6 +5,7 @@ import secrets
 import pytest
 from dockerkit import labelled
 
+from jac_scale.errors import DeploymentError
 from jac_scale.factories.database_factory import DatabaseProviderFactory
 
 pytestmark = pytest.mark.docker
@@ -46,6 +47,12 @@ def test_redis_provider_lifecycle(network, docker_client, standin_images) -> Non
     again = provider.deploy({})  # kept, not recreated
     assert docker_client.containers.get(again["container"]).id == container.id
 
+    provider.config["password"] = "changed-" + password  # a new password recreates Redis
+    renewed = docker_client.containers.get(provider.deploy({})["container"])
+    assert renewed.id != container.id
+    assert provider.wait_available(60)
+    provider.config["password"] = password
+
     provider.cleanup()
     assert not provider.is_available()
     assert docker_client.volumes.get(made["volume"])  # kept without purge
@@ -67,5 +74,13 @@ def test_mongo_provider_uses_the_official_variables(network, docker_client, stan
     uri = provider.get_connection_string()
     assert uri.startswith(f"mongodb://jac:{provider.password}@{app_name}-mongodb:27017/")
     assert provider.status()["state"] == "running"
+    provider.cleanup()  # the volume keeps the root user and its password
+
+    other = DatabaseProviderFactory.create(
+        "docker_mongo", config={"app_name": app_name, "network": net, "password": "other"}
+    )
+    with pytest.raises(DeploymentError, match="created with other credentials"):
+        other.deploy({"image": standin_images["mongo"]})
+    assert other.status()["state"] == "absent"
     provider.cleanup(purge=True)
     assert provider.status()["state"] == "absent"

@@ -15,6 +15,7 @@ class DockerMongoProvider(DockerDatabaseProvider):
     component: ClassVar[str] = naming.MONGODB
     port: ClassVar[int] = 27017
     data_path: ClassVar[str] = "/data/db"
+    credentials_in_volume: ClassVar[bool] = True
 
     @property
     def user(self) -> str:

@@ -4,6 +4,7 @@ The provider finds its container by name and labels, keeps it across deploys (re
 only when the image changes) and never deletes its volume unless asked to purge.
 """
 
+import hashlib
 import io
 import tarfile
 import time
@@ -18,6 +19,9 @@ from jac_scale.utilities.redaction import register_secret
 if TYPE_CHECKING:
     import docker
     from docker.models.containers import Container
+
+#: Salted hash of the password a database container or volume was created with.
+SECRET_LABEL = "jac-scale.io/credentials"
 
 
 class DockerDatabaseProvider(DatabaseProvider):
@@ -93,7 +97,11 @@ class DockerDatabaseProvider(DatabaseProvider):
         image = str(self.config["image"])
         with engine_errors(f"starting {self.container_name}"):
             existing = self.find()
-            if existing is not None and existing.attrs["Config"]["Image"] != image:
+            stale = existing is not None and (
+                existing.attrs["Config"]["Image"] != image
+                or existing.labels.get(SECRET_LABEL) != self.secret_fingerprint()
+            )
+            if existing is not None and stale:
                 existing.remove(force=True)
                 existing = None
             if existing is None:
@@ -109,13 +117,31 @@ class DockerDatabaseProvider(DatabaseProvider):
             "port": self.port,
         }
 
+    def secret_fingerprint(self) -> str:
+        """Tells whether a container or volume was made with this password, without holding it."""
+        salted = f"jac-scale:{self.app_name}:{self.component}:{self.password}".encode()
+        return hashlib.sha256(salted).hexdigest()[:16]
+
+    #: Whether the data volume itself holds the credentials (MongoDB's users do; Redis's not).
+    credentials_in_volume: ClassVar[bool] = False
+
     def _ensure_volume(self) -> None:
         from docker.errors import NotFound
 
         try:
-            self.client.volumes.get(self.volume_name)
+            volume = self.client.volumes.get(self.volume_name)
         except NotFound:
-            self.client.volumes.create(name=self.volume_name, labels=self.labels())
+            labels = {**self.labels(), SECRET_LABEL: self.secret_fingerprint()}
+            self.client.volumes.create(name=self.volume_name, labels=labels)
+            return
+        made_with = (volume.attrs.get("Labels") or {}).get(SECRET_LABEL)
+        if self.credentials_in_volume and made_with not in (None, self.secret_fingerprint()):
+            raise DeploymentError(
+                f"the {self.component} volume {self.volume_name} was created with other "
+                "credentials than the ones in this app's state file",
+                hint="restore <app folder>/.jac-scale/docker/ from a backup, or run "
+                "jac-scale destroy --purge to start with an empty database",
+            )
 
     def _create(self, image: str) -> "Container":
         container = self.client.containers.create(
@@ -124,7 +150,7 @@ class DockerDatabaseProvider(DatabaseProvider):
             name=self.container_name,
             hostname=self.container_name,
             environment=self.environment(),
-            labels=self.labels(),
+            labels={**self.labels(), SECRET_LABEL: self.secret_fingerprint()},
             network=str(self.config["network"]),
             volumes={self.volume_name: {"bind": self.data_path, "mode": "rw"}},
             restart_policy={"Name": "unless-stopped"},

@@ -498,7 +498,8 @@ class DockerTarget(DeploymentTarget):
                 raise DeploymentError(
                     f"{app_name} is not deployed on docker", hint="run jac-scale deploy first"
                 )
-            current = [c for c in self._replicas(app_name) if c.status == "running"]
+            everything = self._replicas(app_name)
+            current = [c for c in everything if c.status == "running"]
             providers = self._providers(state)
             spec = ReplicaSpec(
                 app_name=app_name,
@@ -522,7 +523,7 @@ class DockerTarget(DeploymentTarget):
                 )
             serving = keep + fresh
             self._serve(app_name, lb, True, [c.name for c in serving])
-            self._remove([c for c in current if c not in keep])
+            self._remove([c for c in everything if c not in keep])
         state.replicas = replicas
         store.save(state)
         message = f"scaled {app_name} to {replicas} replica(s)"
@@ -556,9 +557,7 @@ class DockerTarget(DeploymentTarget):
         self.config.app_name = app_name
         self._code_folder = app_config.code_folder
         state = self._store().load(app_name)
-        return plan.render_plan(
-            self.config, app_config, state if show_secrets else None, show_secrets=show_secrets
-        )
+        return plan.render_plan(self.config, app_config, state, show_secrets=show_secrets)
 
 
 def _with_slot(spec: ReplicaSpec, slot: int) -> ReplicaSpec:

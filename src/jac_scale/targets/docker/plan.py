@@ -11,10 +11,10 @@ from jac_scale.targets.docker.state import DockerState
 from jac_scale.utilities.redaction import MASK
 
 
-def _secret(state: DockerState | None, key: str) -> str:
-    if state is None:
-        return MASK
-    return state.credentials.get(key, "(generated at the first deploy)")
+def _secret(state: DockerState | None, key: str, show: bool) -> str:
+    if state is None or key not in state.credentials:
+        return "(generated at the first deploy)" if show else MASK
+    return state.credentials[key] if show else MASK
 
 
 def render_plan(
@@ -41,7 +41,7 @@ def render_plan(
     volumes: list[str] = []
     if config.mongodb_enabled:
         name, volume = naming.db_container(app, naming.MONGODB), naming.db_volume(app, "mongodb")
-        password = _secret(state, "mongodb_password")
+        password = _secret(state, "mongodb_password", show_secrets)
         env["MONGODB_URI"] = (
             f"mongodb://jac:{password}@{name}:27017/?authSource=admin&authMechanism=SCRAM-SHA-256"
         )
@@ -55,7 +55,7 @@ def render_plan(
         volumes.append(volume)
     if config.redis_enabled:
         name, volume = naming.db_container(app, naming.REDIS), naming.db_volume(app, "redis")
-        password = _secret(state, "redis_password")
+        password = _secret(state, "redis_password", show_secrets)
         env["REDIS_URL"] = f"redis://:{password}@{name}:6379/0"
         lines += [
             f"  {name}",
