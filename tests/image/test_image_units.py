@@ -10,7 +10,7 @@ from jac_scale.builder.build_config import BuildConfig
 from jac_scale.builder.context import app_files, ignore_rules
 from jac_scale.builder.dependencies import app_requirements, image_requirements
 from jac_scale.builder.dockerfile import DockerfileSpec, render_dockerfile
-from jac_scale.builder.image_builder import strip_tag
+from jac_scale.builder.image_builder import from_images, strip_tag
 from jac_scale.builder.probe import PythonInfo, _parse, check_version
 from jac_scale.config_loader import get_scale_config
 from jac_scale.errors import ConfigError, DeploymentError
@@ -170,3 +170,37 @@ def test_tags_given_with_the_image_name_are_dropped() -> None:
     assert strip_tag("127.0.0.1:5000/team/todo:v1") == "127.0.0.1:5000/team/todo"
     assert strip_tag("127.0.0.1:5000/todo") == "127.0.0.1:5000/todo"
     assert strip_tag("todo@sha256:" + "0" * 64) == "todo"
+
+
+def test_from_images_skips_stages_and_scratch() -> None:
+    text = (
+        "FROM --platform=linux/amd64 python:3.12-slim AS build\nRUN x\n"
+        "FROM build AS test\nFROM scratch\nfrom debian:trixie\nCOPY --from=build / /\n"
+    )
+    assert from_images(text) == ["python:3.12-slim", "debian:trixie"]
+
+
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**6), max_value=10**6),
+    st.text(max_size=20),
+    st.lists(st.text(max_size=5), max_size=3),
+)
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from([*BuildConfig.model_fields, "bse_image", "port"]), _VALUES, max_size=5
+    )
+)
+def test_any_build_table_is_valid_or_a_config_error(table: dict[str, object]) -> None:
+    from jac_scale.config_loader import ScaleConfig
+
+    scale = ScaleConfig(app_folder=Path("/nonexistent/app"), app_file=None, data={"build": table})
+    try:
+        config = scale.get_build_config()
+    except ConfigError as exc:
+        assert "[plugins.scale.build]" in str(exc) or "build" in str(exc)
+    else:
+        assert isinstance(config, BuildConfig)

@@ -174,7 +174,8 @@ class ImageBuilder:
             context.add_tree("", folder, files)
             text = own.read_text(encoding="utf-8")
             context.add_bytes("Dockerfile", text.encode())
-            tag = fingerprint(folder, extra=["own-dockerfile", text], ignores=rules.names)
+            bases = [f"{name}={self._local_id(name)}" for name in from_images(text)]
+            tag = fingerprint(folder, extra=["own-dockerfile", text, *bases], ignores=rules.names)
             return _Plan(context, text, tag)
 
         base_id = self._base_image_id()
@@ -254,6 +255,15 @@ class ImageBuilder:
                 "(or --base-image) to an image that exists",
             ) from None
 
+    def _local_id(self, image: str) -> str:
+        """The local id of a FROM image ('absent' when it is not here yet)."""
+        import docker.errors
+
+        try:
+            return str(self.client.images.get(image).id)
+        except docker.errors.DockerException:
+            return "absent"
+
     def _exists(self, reference: str) -> bool:
         import docker.errors
 
@@ -326,3 +336,21 @@ def strip_tag(image_name: str) -> str:
     name = image_name.split("@", 1)[0]
     head, slash, last = name.rpartition("/")
     return f"{head}{slash}{last.split(':', 1)[0]}"
+
+
+def from_images(dockerfile: str) -> list[str]:
+    """Images named by FROM lines, without build-stage names and `scratch`."""
+    stages: set[str] = set()
+    images: list[str] = []
+    for raw in dockerfile.splitlines():
+        words = raw.split()
+        if len(words) < 2 or words[0].upper() != "FROM":
+            continue
+        args = [w for w in words[1:] if not w.startswith("--")]
+        if not args:
+            continue
+        if len(args) >= 3 and args[1].upper() == "AS":
+            stages.add(args[2].lower())
+        if args[0].lower() not in stages and args[0] != "scratch" and "$" not in args[0]:
+            images.append(args[0])
+    return images
