@@ -233,7 +233,11 @@ def test_probe_of_an_image_without_python_is_a_clear_error(
 
     reference = f"{PREFIX}nopython:1"
     docker_client.images.build(
-        fileobj=io.BytesIO(tiny_context("no python here")), custom_context=True, tag=reference
+        fileobj=io.BytesIO(tiny_context("no python here")),
+        custom_context=True,
+        tag=reference,
+        rm=True,
+        forcerm=True,
     )
     image_id = docker_client.images.get(reference).id
     with pytest.raises(DeploymentError, match="python3") as caught:

@@ -40,7 +40,9 @@ def auth_registry(settings: dict[str, str]) -> dict[str, str]:
 def tiny_image(docker_client: Any) -> str:
     reference = f"{PREFIX}tiny:{os.getpid()}"
     stream = io.BytesIO(tiny_context(f"hello from {os.getpid()}\n"))
-    docker_client.images.build(fileobj=stream, custom_context=True, tag=reference, rm=True)
+    docker_client.images.build(
+        fileobj=stream, custom_context=True, tag=reference, rm=True, forcerm=True
+    )
     return reference
 
 

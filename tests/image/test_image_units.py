@@ -49,11 +49,21 @@ def test_dockerfile_orders_layers_and_keeps_the_ca_in_the_build_stage() -> None:
     assert not any("ca/" in line or "extra-ca" in line or "PIP_CERT" in line for line in final)
     order = [
         next(i for i, line in enumerate(final) if line.startswith(prefix))
-        for prefix in ("COPY --from=jac-deps", "COPY --from=jac-runtime", "COPY --chown", "USER")
+        for prefix in (
+            "COPY --from=jac-deps",
+            "COPY --from=jac-runtime",
+            "COPY --chown",
+            "USER 10001",
+        )
     ]
     assert order == sorted(order)
     assert "--no-index" in text and "pip install" in text
-    assert final[-2:] == ["EXPOSE 8080", 'CMD ["jac", "start", "app.jac", "--port", "8080"]']
+    assert final[-3:] == [
+        "EXPOSE 8080",
+        "ENTRYPOINT []",
+        'CMD ["jac", "start", "app.jac", "--port", "8080"]',
+    ]
+    assert final[1] == "USER root"  # base images that switch users still build
     assert any("useradd --uid 10001" in line for line in final)
 
 
