@@ -18,7 +18,7 @@ def docker_client(client: Any = None) -> Any:
             hint="pip install 'jac-scale[docker]'",
         ) from None
     try:
-        new_client = docker.from_env(timeout=300)
+        new_client = docker.from_env(timeout=900)  # a quiet build step may take minutes
         new_client.ping()
     except docker.errors.DockerException as exc:
         raise DeploymentError(
