@@ -18,7 +18,7 @@ def test_defaults_publish_on_loopback_only() -> None:
     config = DockerConfig.from_dict({"app_name": "My App"})
     assert config.app_name == "my-app"
     assert (config.bind_address, config.port, config.replicas) == ("127.0.0.1", 8000, 1)
-    assert config.image_repository() == "jac-scale/my-app"
+    assert config.image_repository() == "my-app"
 
 
 def test_nginx_conf_lists_every_replica() -> None:
@@ -50,6 +50,8 @@ def test_plan_names_everything_and_hides_secrets(tmp_path: Path) -> None:
         "publishes: 127.0.0.1:20500 -> 80",
         "shop-data-0",
         "shop-data-1",
+        "shop-app-<version>-1",
+        "server shop-app-<version>-0:8000;",
         "shop-redis-data",
         "REDIS_URL=redis://:********@shop-redis:6379/0",
         "API_TOKEN=********",

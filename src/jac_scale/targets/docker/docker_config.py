@@ -24,7 +24,7 @@ class DockerConfig(AppRuntimeConfig):
     docker_image_name: str | None = Field(
         default=None,
         description="app image; built as <name>:<fingerprint> when build is on "
-        "(default: jac-scale/<app_name>)",
+        "(default: [plugins.scale.build] image_name, else the app name)",
     )
     mongodb_enabled: bool = False
     redis_enabled: bool = False
@@ -48,4 +48,5 @@ class DockerConfig(AppRuntimeConfig):
     )
 
     def image_repository(self) -> str:
-        return self.docker_image_name or f"jac-scale/{self.app_name}"
+        """The repository the builder tags into (its own default: the app name)."""
+        return self.docker_image_name or self.app_name

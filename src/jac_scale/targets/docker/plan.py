@@ -65,7 +65,8 @@ def render_plan(
         ]
         volumes.append(volume)
     replicas = state.replicas if state and state.replicas is not None else config.replicas
-    replica_names = [naming.replica_name(app, "<version>", slot) for slot in range(replicas)]
+    # The version is a hash of the built image and settings, known only once it is built.
+    replica_names = [f"{app}-app-<version>-{slot}" for slot in range(replicas)]
     for slot, name in enumerate(replica_names):
         volume = naming.data_volume(app, slot)
         volumes.append(volume)
