@@ -486,6 +486,7 @@ class DockerTarget(DeploymentTarget):
             for replica in replicas:
                 yield from log_tail(replica, tail)
             return
+        self.client.api.timeout = None  # a quiet app must not end the stream after a timeout
         yield from follow_logs(replicas, tail)
 
     # -- scale and destroy --

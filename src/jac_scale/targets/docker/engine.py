@@ -10,7 +10,13 @@ if TYPE_CHECKING:
     import docker
 
 
-def connect(docker_host: str | None, *, timeout: int = 60) -> "docker.DockerClient":
+#: Seconds one API call may wait: a quiet image build step (the builder's warm-up) takes minutes.
+CALL_TIMEOUT = 900
+#: Seconds the first ping may take, so an unreachable engine is reported quickly.
+PING_TIMEOUT = 15
+
+
+def connect(docker_host: str | None, *, timeout: int = CALL_TIMEOUT) -> "docker.DockerClient":
     """A client for `docker_host` (default: the Docker environment), checked with a ping."""
     import docker
     from docker.errors import DockerException
@@ -18,10 +24,11 @@ def connect(docker_host: str | None, *, timeout: int = 60) -> "docker.DockerClie
     where = docker_host or "the Docker environment (DOCKER_HOST or /var/run/docker.sock)"
     try:
         if docker_host:
-            client = docker.DockerClient(base_url=docker_host, timeout=timeout)
+            client = docker.DockerClient(base_url=docker_host, timeout=PING_TIMEOUT)
         else:
-            client = docker.from_env(timeout=timeout)
+            client = docker.from_env(timeout=PING_TIMEOUT)
         client.ping()
+        client.api.timeout = timeout
     except (DockerException, OSError) as exc:
         raise DeploymentError(
             f"cannot reach the Docker engine at {where}: {_short(exc)}",
