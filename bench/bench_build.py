@@ -81,6 +81,20 @@ def plain_build(
     return str(image.id)
 
 
+def fresh_base(client: Any, base: str) -> str:
+    """`base` plus one label: same files, new image id, so every build starts cold."""
+    tag = f"{PREFIX}base:{os.getpid()}-{time.time_ns()}"
+    dockerfile = f"FROM {base}\nLABEL io.jac-scale.bench={time.time_ns()}\n".encode()
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        info = tarfile.TarInfo("Dockerfile")
+        info.size = len(dockerfile)
+        tar.addfile(info, io.BytesIO(dockerfile))
+    buffer.seek(0)
+    client.images.build(fileobj=buffer, custom_context=True, tag=tag, rm=True, forcerm=True)
+    return tag
+
+
 def first_start(client: Any, image: str, port: int) -> str:
     """Seconds from `docker run` until GET / answers (bounded: 180 s)."""
     started = time.monotonic()
@@ -122,14 +136,15 @@ def main() -> None:
         cached_s, _ = timed(lambda: prepare_wheelhouse(python, requirements, fresh_cache))
         wheel_count = len(wheel_files(wheelhouse))
         self_wheel = build_self_wheel(cache_dir)
+        # A base with a new image id: no layer cache applies, without `nocache` (after a
+        # nocache build the legacy builder's cache walk misses later, which users never see).
+        base = fresh_base(client, args.base_image)
 
         # -- Jac-Scale's builder -------------------------------------------------------------
         app = work / "app"
         shutil.copytree(REPO / "examples" / "todo", app)
-        config = {"base_image": args.base_image, "app_name": "bench", "cache_dir": str(fresh_cache)}
-        cold = ImageBuilder(
-            BuildConfig(**config, no_cache=True), docker_client=client, runtime_wheel=self_wheel
-        )
+        config = {"base_image": base, "app_name": "bench", "cache_dir": str(fresh_cache)}
+        cold = ImageBuilder(BuildConfig(**config), docker_client=client, runtime_wheel=self_wheel)
         builder = ImageBuilder(
             BuildConfig(**config), docker_client=client, runtime_wheel=self_wheel
         )
@@ -155,8 +170,8 @@ def main() -> None:
         plain_app = work / "plain"
         shutil.copytree(REPO / "examples" / "todo", plain_app)
         tag = f"{PREFIX}plain:latest"
-        plain = (client, plain_app, wheelhouse, self_wheel, args.base_image, tag)
-        p_cold_s, _ = timed(lambda: plain_build(*plain, nocache=True))
+        plain = (client, plain_app, wheelhouse, self_wheel, base, tag)
+        p_cold_s, _ = timed(lambda: plain_build(*plain, nocache=False))
         p_same_s, _ = timed(lambda: plain_build(*plain, nocache=False))
         change_one_line(plain_app)
         p_edit_s, _ = timed(lambda: plain_build(*plain, nocache=False))
