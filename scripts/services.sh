@@ -108,6 +108,12 @@ JAC_SCALE_TEST_REGISTRY_PASSWORD_FILE=$STATE/registry-password
 ENV
 }
 
+prefetch_wheelhouse() { # image tests install from a host wheelhouse: download it up front
+    [ -x .venv/bin/python ] || return 0
+    .venv/bin/python -m jac_scale.builder.prefetch examples/todo --base-image "$BASE_IMAGE" \
+        | sed 's/^/[services] wheelhouse /' || log "wheelhouse prefetch failed; the image tests will retry"
+}
+
 case "${1:-}" in
 start)
     start_docker
@@ -115,6 +121,7 @@ start)
     start_registries
     bash scripts/mongo_standin.sh prepare >/dev/null # Mongo-wire stand-in venv (runtime tests)
     write_env
+    prefetch_wheelhouse
     log "ready; settings in $STATE/env"
     ;;
 stop)
