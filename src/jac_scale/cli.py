@@ -161,22 +161,26 @@ def deploy(
         from jac_scale import operations
 
         if dry_run:
-            ctx = _open(file, target, overrides={"port": port}, build=build)
+            ctx = _open(file, target, overrides={"port": port}, build=build, deploying=True)
             out.print(operations.dry_run(ctx), markup=False)
             return
         with _spinner(f"deploying {file}", output is OutputFormat.text) as progress:
-            ctx = _open(file, target, progress, overrides={"port": port}, build=build)
+            ctx = _open(
+                file, target, progress, overrides={"port": port}, build=build, deploying=True
+            )
             result = operations.deploy(ctx)
 
         def text() -> None:
             if result["success"]:
                 out.print(f"{result['message']}\nurl: {result['service_url']}", markup=False)
             else:
-                err.print(f"deploy failed: {result['message']}", markup=False)
+                from jac_scale.utilities.redaction import redact_text
+
+                err.print(f"deploy failed: {redact_text(result['message'] or '')}", markup=False)
                 for line in result.get("details", {}).get("events", []):
-                    err.print(f"  event: {line}", markup=False)
+                    err.print(f"  event: {redact_text(str(line))}", markup=False)
                 for line in result.get("details", {}).get("log_tail", []):
-                    err.print(f"  | {line}", markup=False)
+                    err.print(f"  | {redact_text(str(line))}", markup=False)
 
         _emit(result, output, text)
         if not result["success"]:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from jac_scale.errors import ConfigError
 from jac_scale.naming import clean_app_name
+from jac_scale.utilities.redaction import redact
 
 ENV_PREFIX = "JAC_SCALE_"
 #: Scalars allowed directly under [plugins.scale].
@@ -170,10 +171,12 @@ class ScaleConfig:
                 suggestion = f" (did you mean {close[0]!r}?)" if close else ""
                 lines.append(f"{where}: unknown key{suggestion}; known keys: {', '.join(known)}")
                 continue
-            value = error.get("input")
-            shown = (
-                "********" if "secret" in ".".join(loc) or "password" in ".".join(loc) else value
-            )
+            if not loc or isinstance(error.get("input"), dict):
+                shown = ""  # a whole table: may hold secrets, never echo it
+            elif "secret" in ".".join(loc) or "password" in ".".join(loc):
+                shown = " = '********'"
+            else:
+                shown = f" = {redact(error.get('input'))!r}"
             rule = error["msg"]
             description = (
                 model.model_fields[loc[0]].description
@@ -181,7 +184,7 @@ class ScaleConfig:
                 else None
             )
             allowed = f" (allowed: {description})" if description else ""
-            lines.append(f"{where} = {shown!r}: {rule}{allowed}")
+            lines.append(f"{where}{shown}: {rule}{allowed}")
         return ConfigError(
             "invalid configuration:\n  " + "\n  ".join(lines),
             hint="fix the value in jac.toml or the environment variable named above",
@@ -197,6 +200,8 @@ def _env_overrides(
             continue
         path = name[len(ENV_PREFIX) :].lower().split("__")
         if len(path) == 1:
+            if path[0] not in TOP_LEVEL_KEYS:
+                continue  # the tool's and the runtime's own switches (JAC_SCALE_DEBUG, ...)
             data[path[0]] = value
             sources[(path[0],)] = f"{origin} {name}"
         elif len(path) == 2:

@@ -37,18 +37,27 @@ def _record_path(scale_config: ScaleConfig) -> Path:
     return scale_config.state_dir / RECORD_FILE
 
 
-def recorded_target(scale_config: ScaleConfig) -> str | None:
-    """The target the app was last deployed with, so later commands need no --target."""
+def recorded_target(scale_config: ScaleConfig, *, include_destroyed: bool = True) -> str | None:
+    """The target the app was last deployed with, so later commands need no --target.
+
+    A plain `destroy` keeps the record (marked inactive) so that a later `destroy --purge`
+    or `status` still goes to the target that holds the app's data, while a new `deploy`
+    follows the config again.
+    """
     try:
-        return json.loads(_record_path(scale_config).read_text()).get("target")
+        record = json.loads(_record_path(scale_config).read_text())
     except (OSError, ValueError):
         return None
+    if not include_destroyed and not record.get("active", True):
+        return None
+    return record.get("target")
 
 
-def record_target(scale_config: ScaleConfig, target: str) -> None:
+def record_target(scale_config: ScaleConfig, target: str, *, active: bool = True) -> None:
     path = _record_path(scale_config)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path.write_text(json.dumps({"target": target, "app_name": scale_config.app_name}))
+    record = {"target": target, "app_name": scale_config.app_name, "active": active}
+    path.write_text(json.dumps(record))
 
 
 def forget_target(scale_config: ScaleConfig) -> None:
@@ -69,6 +78,7 @@ def open_app(
     progress: Progress | None = None,
     build: bool | None = None,
     must_exist: bool = True,
+    deploying: bool = False,
 ) -> AppContext:
     """Resolve FILE, its config and its target (flag > recorded deployment > config > local)."""
     path = Path(app_file).expanduser()
@@ -77,7 +87,8 @@ def open_app(
     if must_exist and not path.is_file():
         raise UsageError(f"{app_file}: no such file", hint="pass the path of your app's .jac file")
     scale_config = get_scale_config(path)
-    target_name = target or recorded_target(scale_config) or scale_config.target
+    recorded = recorded_target(scale_config, include_destroyed=not deploying)
+    target_name = target or recorded or scale_config.target
 
     from jac_scale.factories.deployment_factory import DeploymentTargetFactory
     from jac_scale.factories.utility_factory import UtilityFactory
@@ -138,7 +149,10 @@ def scale(ctx: AppContext, replicas: int) -> dict[str, Any]:
 
 def destroy(ctx: AppContext, *, purge: bool) -> dict[str, Any]:
     ctx.target.destroy(ctx.app_name, purge=purge)
-    forget_target(ctx.scale_config)
+    if purge:
+        forget_target(ctx.scale_config)
+    else:
+        record_target(ctx.scale_config, ctx.target_name, active=False)
     return {"app": ctx.app_name, "target": ctx.target_name, "destroyed": True, "purged": purge}
 
 

@@ -496,7 +496,9 @@ def _dry_run(cli: Any, filename: str, target: str | None, port: int | None, buil
         from jac_scale import operations
         from jac_scale.errors import NotSupportedError
 
-        ctx = operations.open_app(filename, target=target, overrides={"port": port}, build=build)
+        ctx = operations.open_app(
+            filename, target=target, overrides={"port": port}, build=build, deploying=True
+        )
         try:
             text = operations.render(ctx, show_secrets=False)
         except NotSupportedError:

@@ -147,8 +147,6 @@ def test_logs_follow_prints_new_lines(example_app: Path) -> None:
         text=True,
     )
     try:
-        time.sleep(1.0)
-        post_json(f"http://127.0.0.1:{port}/function/greet", {"name": "follow"})
         lines: queue.Queue[str] = queue.Queue()
         assert follower.stdout is not None
         reader = threading.Thread(
@@ -157,11 +155,15 @@ def test_logs_follow_prints_new_lines(example_app: Path) -> None:
         reader.start()
         seen: list[str] = []
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and len(seen) < 200:
-            try:
-                seen.append(lines.get(timeout=max(0.1, deadline - time.monotonic())))
-            except queue.Empty:
+        # keep calling until the follower (which may still be starting) prints a request line
+        for _ in range(60):
+            if time.monotonic() > deadline:
                 break
+            post_json(f"http://127.0.0.1:{port}/function/greet", {"name": "follow"})
+            try:
+                seen.append(lines.get(timeout=1.0))
+            except queue.Empty:
+                continue
             if "POST /function/greet" in seen[-1]:
                 break
         assert any("POST /function/greet" in line for line in seen), seen
@@ -169,3 +171,26 @@ def test_logs_follow_prints_new_lines(example_app: Path) -> None:
         follower.kill()
         follower.wait(timeout=30)
         run("destroy", str(example_app), "--yes")
+
+
+def test_plain_destroy_keeps_the_target_for_later_commands(example_app: Path) -> None:
+    port = free_port(18500, 19000)
+    assert run("deploy", str(example_app), "--port", str(port)).returncode == 0
+    assert run("destroy", str(example_app), "--yes").returncode == 0
+    # the config now names another target; status and destroy --purge still go to where the
+    # app ran, so its data is found (and purged) there and nowhere else
+    (example_app.parent / "jac.toml").write_text('[plugins.scale]\ntarget = "kubernetes"\n')
+    status = json.loads(run("status", str(example_app), "-o", "json").stdout)
+    assert (status["target"], status["status"]) == ("local", "not_found")
+    assert (example_app.parent / ".jac" / "data").is_dir()
+    purged = run("destroy", str(example_app), "--purge", "--yes", "-o", "json")
+    assert purged.returncode == 0, purged.stderr
+    assert json.loads(purged.stdout)["target"] == "local"
+    assert not (example_app.parent / ".jac" / "data").exists()
+
+
+def test_tool_switches_are_not_config_keys(example_app: Path) -> None:
+    env = {"JAC_SCALE_DEBUG": "1", "JAC_SCALE_LOG_LEVEL": "debug", "JAC_SCALE_MONGODB_X": "y"}
+    done = run("status", str(example_app), "-o", "json", env=env)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["status"] == "not_found"

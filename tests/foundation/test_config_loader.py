@@ -224,3 +224,28 @@ def test_app_names_are_dns_labels_or_clear_errors(raw: str) -> None:
     assert 1 <= len(name) <= 63
     assert name[0].isalpha() and name[-1].isalnum()
     assert all(c.isdigit() or c == "-" or ("a" <= c <= "z") for c in name)
+
+
+def test_whole_table_errors_never_echo_secrets(tmp_path: Path) -> None:
+    from pydantic import model_validator
+
+    from jac_scale.abstractions.config.base_config import AppRuntimeConfig
+
+    class Picky(AppRuntimeConfig):
+        low: int = 1
+        high: int = 2
+
+        @model_validator(mode="after")
+        def _ordered(self) -> "Picky":
+            if self.low > self.high:
+                raise ValueError("low must not exceed high")
+            return self
+
+    app = write_app(
+        tmp_path / "s",
+        "[plugins.scale.picky]\nlow = 5\n[plugins.scale.secrets]\nAPI_TOKEN = 'tok-SUPERSECRET'\n",
+    )
+    with pytest.raises(ConfigError) as caught:
+        get_scale_config(app, environ={}).build_model(Picky, "picky")
+    assert "low must not exceed high" in str(caught.value)
+    assert "tok-SUPERSECRET" not in str(caught.value)

@@ -206,3 +206,18 @@ def test_seed_basic_deployment_example_runs(example_app: Path) -> None:
         target = make_target(example_app, port=port)
         target.destroy("todo")
     assert process_control.port_is_free(port)
+
+
+def test_config_secrets_are_masked_in_everything_printed(tmp_path: Path) -> None:
+    from jac_scale.utilities.redaction import redact_text
+
+    make_target(tmp_path / "app.jac", secrets={"JST_TOKEN": "tok-local-masked-42"})
+    assert "tok-local-masked-42" not in redact_text("the app printed tok-local-masked-42")
+
+
+def test_purge_without_state_and_custom_state_dir_deletes_nothing(tmp_path: Path) -> None:
+    data = tmp_path / ".jac" / "data"
+    data.mkdir(parents=True)
+    target = make_target(tmp_path / "x" / "app.jac", state_dir=str(tmp_path / "x" / "state"))
+    target.destroy("todo", purge=True)
+    assert data.is_dir()

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from jac_scale.abstractions.config.app_config import AppConfig
-from jac_scale.abstractions.config.base_config import BaseConfig
+from jac_scale.abstractions.config.base_config import AppRuntimeConfig, BaseConfig
 from jac_scale.abstractions.logger import Logger, NullLogger
 from jac_scale.abstractions.models.deployment_result import DeploymentResult
 from jac_scale.abstractions.models.resource_status import ResourceStatusInfo
@@ -36,6 +36,8 @@ class DeploymentTarget(ABC):
         progress: Progress | None = None,
     ) -> None:
         self.config = self.config_class.from_dict(config)
+        if isinstance(self.config, AppRuntimeConfig):
+            self.config.register_app_secrets()
         self.logger: Logger = logger or NullLogger()
         self.image_registry = image_registry
         self.database_providers: list[DatabaseProvider] = list(database_providers or [])

@@ -49,6 +49,18 @@ class AppRuntimeConfig(BaseConfig):
     redis_url: SecretStr | None = None
     health_check_path: str = Field(default="/", pattern=r"^/")
 
+    def register_app_secrets(self) -> None:
+        """Make every secret value of this config masked wherever Jac-Scale prints text."""
+        from urllib.parse import urlsplit
+
+        from jac_scale.utilities.redaction import register_secret
+
+        for value in self.secrets.values():
+            register_secret(value.get_secret_value())
+        for url in (self.mongodb_uri, self.redis_url):
+            if url is not None:
+                register_secret(urlsplit(url.get_secret_value()).password)
+
     def app_environment(self) -> dict[str, str]:
         """The variables the app process receives, secrets included (never print this)."""
         env = dict(self.environment)

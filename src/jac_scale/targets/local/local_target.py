@@ -292,7 +292,16 @@ class LocalTarget(DeploymentTarget):
             code_folder = Path(state.code_folder)
         else:
             self.logger.info("nothing to stop", {"app": app_name})
-            code_folder = self._state_root().parent.parent
+            root = self._state_root().parent
+            if root.name != ".jac-scale":
+                if purge:
+                    self.logger.warn(
+                        "not purging: the app folder is unknown with a custom state_dir and "
+                        "no recorded deployment",
+                        {"app": app_name, "state_dir": str(root)},
+                    )
+                return
+            code_folder = root.parent
         if purge:
             data = code_folder / ".jac" / "data"
             if data.is_dir():
