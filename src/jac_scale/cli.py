@@ -92,14 +92,35 @@ class _SpinnerProgress:
         self.status.update(message)
 
 
+class _LineProgress:
+    """On a non-terminal: each new kind of message once (numbers ignored), so logs stay short."""
+
+    limit = 200
+
+    def __init__(self) -> None:
+        self._last = ""
+        self._printed = 0
+
+    def update(self, message: str) -> None:
+        import re
+
+        key = re.sub(r"\d+", "#", message)
+        if key != self._last and self._printed < self.limit:
+            self._last = key
+            self._printed += 1
+            err.print(message, markup=False)
+
+
 @contextmanager
 def _spinner(message: str, enabled: bool = True) -> Iterator[Any]:
-    if not enabled or not err.is_terminal:
+    if not enabled:
         from jac_scale.abstractions.progress import NullProgress
 
-        if enabled:
-            err.print(message, markup=False)
         yield NullProgress()
+        return
+    if not err.is_terminal:
+        err.print(message, markup=False)
+        yield _LineProgress()
         return
     with err.status(message) as status:
         yield _SpinnerProgress(status)

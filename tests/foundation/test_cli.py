@@ -175,7 +175,11 @@ def test_logs_follow_prints_new_lines(example_app: Path) -> None:
 
 def test_plain_destroy_keeps_the_target_for_later_commands(example_app: Path) -> None:
     port = free_port(18500, 19000)
-    assert run("deploy", str(example_app), "--port", str(port)).returncode == 0
+    deployed = run("deploy", str(example_app), "--port", str(port))
+    assert deployed.returncode == 0, deployed.stderr
+    # without a terminal, progress is printed as lines, each kind once
+    waiting = [line for line in deployed.stderr.splitlines() if line.startswith("waiting for")]
+    assert len(waiting) == 1, deployed.stderr
     assert run("destroy", str(example_app), "--yes").returncode == 0
     # the config now names another target; status and destroy --purge still go to where the
     # app ran, so its data is found (and purged) there and nowhere else
