@@ -1,19 +1,14 @@
 """Settings of the image builder, from `[plugins.scale.build]`."""
 
-from typing import Any, Self
+from pydantic import Field, field_validator
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
-from jac_scale.errors import ConfigError
-from jac_scale.naming import clean_app_name
+from jac_scale.abstractions.config.base_config import AppName, ConfigModel
 
 
-class BuildConfig(BaseModel):
+class BuildConfig(ConfigModel):
     """How an app becomes an image: base, port, dependencies, proxies. Unknown keys are errors."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-    app_name: str = Field(default="jac-app", description="DNS-1123 label naming the app")
+    app_name: AppName = Field(default="jac-app", description="DNS-1123 label naming the app")
     base_image: str = Field(
         default="python:3.12-slim",
         min_length=1,
@@ -62,14 +57,6 @@ class BuildConfig(BaseModel):
         default=None, description="wheelhouse cache folder (default: ~/.cache/jac-scale)"
     )
 
-    @field_validator("app_name")
-    @classmethod
-    def _clean_app_name(cls, value: str) -> str:
-        try:
-            return clean_app_name(value)
-        except ConfigError as exc:
-            raise ValueError(exc.message) from None
-
     @field_validator("image_name")
     @classmethod
     def _check_image_name(cls, value: str | None) -> str | None:
@@ -83,12 +70,3 @@ class BuildConfig(BaseModel):
     def repository(self) -> str:
         """The repository the image is tagged in when none is given."""
         return self.image_name or self.app_name
-
-    @classmethod
-    def from_dict(cls, data: Any = None) -> Self:
-        """Accept a dict, a BuildConfig or None (defaults)."""
-        if isinstance(data, cls):
-            return data
-        if isinstance(data, BaseModel):
-            data = data.model_dump()
-        return cls.model_validate(dict(data or {}))

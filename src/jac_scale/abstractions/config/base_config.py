@@ -1,28 +1,28 @@
 """Fields every target's config shares, and the seed's `from_dict` constructor."""
 
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr
 
 from jac_scale.errors import ConfigError
 from jac_scale.naming import clean_app_name
 
 
-class BaseConfig(BaseModel):
-    """Common to all targets: which app, in which namespace; unknown keys are errors."""
+def _app_name(value: str) -> str:
+    try:
+        return clean_app_name(value)
+    except ConfigError as exc:
+        raise ValueError(exc.message) from None
+
+
+#: An app name, cleaned to a DNS-1123 label (an error when nothing usable is left).
+AppName = Annotated[str, AfterValidator(_app_name)]
+
+
+class ConfigModel(BaseModel):
+    """Base of every config table: unknown keys are errors; the seed's `from_dict`."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-    app_name: str = Field(default="jac-app", description="DNS-1123 label naming the app")
-    namespace: str = Field(default="default", description="where the target keeps the app")
-
-    @field_validator("app_name")
-    @classmethod
-    def _clean_app_name(cls, value: str) -> str:
-        try:
-            return clean_app_name(value)
-        except ConfigError as exc:
-            raise ValueError(exc.message) from None
 
     @classmethod
     def from_dict(cls, *args: Any) -> Self:
@@ -38,6 +38,13 @@ class BaseConfig(BaseModel):
         if isinstance(data, BaseModel):
             data = data.model_dump()
         return model.model_validate(dict(data or {}))
+
+
+class BaseConfig(ConfigModel):
+    """Common to all targets: which app, in which namespace."""
+
+    app_name: AppName = Field(default="jac-app", description="DNS-1123 label naming the app")
+    namespace: str = Field(default="default", description="where the target keeps the app")
 
 
 class AppRuntimeConfig(BaseConfig):
