@@ -11,6 +11,16 @@ Version checks: an edge-list change made after reading the node CASes on the nod
 `version` (as in SqliteMemory); in addition a changed field CASes on the value this
 process loaded, so concurrent read-modify-write of one field conflicts (the server then
 replays the walker) instead of silently keeping only the last writer's value.
+
+All-or-nothing on conflict: SqliteMemory rolls a unit back when one of its writes
+conflicts. Here every version condition is checked before anything is written, and if a
+later write still loses a race, each document this unit already wrote is put back as it
+was (content, `_rev` and write stamp `_w`), each by a compare-and-set on the revision and
+stamp this unit left on it, so a newer write by another process is never undone. `_w` is
+unique per unit of work, so a (`_rev`, `_w`) pair never names two different contents and a
+restored revision cannot be mistaken for a later write. A process that reads such a write in
+the short window before it is taken back, and writes that document on top, keeps it: the
+rollback leaves documents written since alone.
 """
 
 from __future__ import annotations
@@ -21,7 +31,7 @@ from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from jaclang.jac0core.archetype import Anchor, NodeAnchor, Root
 from jaclang.runtimelib.changeset import ApplyReport, ChangeSet, WriteIntent, snapshot_field_hashes
@@ -49,6 +59,15 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_CAS_ROUNDS = 25
 _DELETE = object()
+
+
+@dataclass(frozen=True)
+class _Undo:
+    """How to take back one write of a unit: the document before it, and what it left."""
+
+    key: str
+    before: dict[str, Any] | None  # None: the unit created the document
+    after_rev: int | None  # None: the unit deleted the document
 
 
 @dataclass(eq=False)
@@ -142,7 +161,9 @@ class MongoMemory(OperatorSurface, PersistentMemory):
             self._call(
                 "write a node",
                 lambda: self._col(ANCHORS).update_one(
-                    {"_id": str(anchor.id)}, {"$set": doc, "$inc": {"_rev": 1}}, upsert=True
+                    {"_id": str(anchor.id)},
+                    {"$set": {**doc, "_w": uuid4().hex}, "$inc": {"_rev": 1}},
+                    upsert=True,
                 ),
             )
         except Exception as e:
@@ -226,7 +247,7 @@ class MongoMemory(OperatorSurface, PersistentMemory):
 
     # ---- unit of work --------------------------------------------------------------
     def apply(self, changeset: ChangeSet) -> ApplyReport:
-        """Flush in stage order, honouring depends_on; conflicts flush nothing more."""
+        """Flush in stage order, honouring depends_on; a conflict takes the unit back."""
         report = ApplyReport()
         if changeset.is_empty():
             return report
@@ -238,16 +259,49 @@ class MongoMemory(OperatorSurface, PersistentMemory):
                 report.conflicts.append(wc)
             return report
         poisoned: set[UUID] = set()
+        stamp, undo = uuid4().hex, []
         for stage in stages:
             for intent in sorted(stage, key=lambda i: not _checked(i)):
-                self._apply_guarded(intent, report, poisoned)
+                self._apply_guarded(intent, report, poisoned, stamp, undo)
         if report.conflicts:
-            # Like SQLite's rollback, the request boundary aborts and replays; anything
-            # this unit already wrote is at worst an orphan that `jac db fsck` collects.
+            # Like SQLite's rollback: put back what this unit wrote; the request boundary
+            # then aborts and replays. Should the database go away meanwhile, the unit stays
+            # partly written, as a flush cut short would (never a dangling reference).
+            self._roll_back(undo, stamp)
             report.applied = []
         return report
 
-    def _apply_guarded(self, intent: WriteIntent, report: ApplyReport, poisoned: set) -> None:
+    def _roll_back(self, undo: list[_Undo], stamp: str) -> None:
+        """Undo this unit's writes, newest first, each only if nobody wrote it since."""
+        anchors = self._col(ANCHORS)
+        for step in reversed(undo):
+            mine = {"_id": step.key, "_rev": step.after_rev, "_w": stamp}
+            if step.after_rev is None:
+                try:
+                    self._call("restore a node", partial(anchors.insert_one, step.before))
+                    done = True
+                except DuplicateKeyError:
+                    done = False  # created again by another writer meanwhile: theirs stays
+            elif step.before is None:
+                res = self._call("restore a node", partial(anchors.delete_one, mine))
+                done = res.deleted_count > 0
+            else:
+                res = self._call("restore a node", partial(anchors.replace_one, mine, step.before))
+                done = res.matched_count > 0
+            if not done:
+                logger.warning(
+                    "MongoMemory.apply: not rolling back %s: written by another process since",
+                    step.key,
+                )
+
+    def _apply_guarded(
+        self,
+        intent: WriteIntent,
+        report: ApplyReport,
+        poisoned: set,
+        stamp: str,
+        undo: list[_Undo],
+    ) -> None:
         aid = intent.anchor.id
         if report.conflicts:
             report.failed[aid] = "not applied: the unit hit a write conflict"
@@ -257,7 +311,7 @@ class MongoMemory(OperatorSurface, PersistentMemory):
             poisoned.add(aid)
             return
         try:
-            self._apply_one(intent)
+            self._apply_one(intent, stamp, undo)
             report.applied.append(aid)
         except WriteConflict as wc:
             poisoned.add(aid)
@@ -290,19 +344,23 @@ class MongoMemory(OperatorSurface, PersistentMemory):
                 conflicts.append(wc)
         return conflicts
 
-    def _apply_one(self, intent: WriteIntent) -> None:
+    def _apply_one(self, intent: WriteIntent, stamp: str, undo: list[_Undo]) -> None:
+        """Write one intent; record in `undo` how to take the write back."""
         key = str(intent.anchor.id)
         anchors = self._col(ANCHORS)
         if intent.is_delete():
-            self._call("delete a node", partial(anchors.delete_one, {"_id": key}))
+            gone = self._call("delete a node", partial(anchors.find_one_and_delete, {"_id": key}))
+            if gone is not None:
+                undo.append(_Undo(key, gone, None))
             return
         for _ in range(MAX_CAS_ROUNDS):
             doc = self._call("read a node", partial(anchors.find_one, {"_id": key}))
             if doc is None:
                 new = anchor_to_doc(intent.anchor)
-                new.update(_id=key, _rev=1)
+                new.update(_id=key, _rev=1, _w=stamp)
                 try:
                     self._call("write a node", partial(anchors.insert_one, new))
+                    undo.append(_Undo(key, None, 1))
                     _remember_topology(intent.anchor)
                     return
                 except DuplicateKeyError:
@@ -311,19 +369,18 @@ class MongoMemory(OperatorSurface, PersistentMemory):
             if merged is None:
                 _adopt_topology(intent.anchor, topology)
                 return
-            rev = doc.get("_rev", 0)
+            seen = {"_id": key, "_rev": doc.get("_rev"), "_w": doc.get("_w")}
             if merged is _DELETE:
-                res = self._call(
-                    "delete a node", partial(anchors.delete_one, {"_id": key, "_rev": rev})
-                )
+                res = self._call("delete a node", partial(anchors.delete_one, seen))
                 if res.deleted_count:
+                    undo.append(_Undo(key, doc, None))
                     return
                 continue
-            merged.update(_rev=rev + 1)
-            res = self._call(
-                "write a node", partial(anchors.replace_one, {"_id": key, "_rev": rev}, merged)
-            )
+            rev = (doc.get("_rev") or 0) + 1
+            merged.update(_rev=rev, _w=stamp)
+            res = self._call("write a node", partial(anchors.replace_one, seen, merged))
             if res.matched_count:
+                undo.append(_Undo(key, doc, rev))
                 _adopt_topology(intent.anchor, topology)
                 return
         raise RuntimeError(f"gave up writing {key}: changed concurrently {MAX_CAS_ROUNDS} times")
