@@ -43,6 +43,10 @@ PLURALS: dict[str, tuple[str, str, bool]] = {
     "ingresses": ("Ingress", "networking.k8s.io/v1", True),
     "horizontalpodautoscalers": ("HorizontalPodAutoscaler", "autoscaling/v2", True),
     "poddisruptionbudgets": ("PodDisruptionBudget", "policy/v1", True),
+    # kinds Jac-Scale never writes, for "is anything else in this namespace?" checks
+    "jobs": ("Job", "batch/v1", True),
+    "cronjobs": ("CronJob", "batch/v1", True),
+    "certificates": ("Certificate", "cert-manager.io/v1", True),
 }
 KIND_PLURAL = {kind: plural for plural, (kind, _, _) in PLURALS.items()}
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -77,6 +81,11 @@ class FakeCluster:
     pod_logs: dict[str, str] = field(default_factory=dict)
     load_balancer_ip: str | None = None
     volumes: dict[str, dict[str, bytes]] = field(default_factory=dict)
+    #: API groups whose discovery answers 503 (an aggregated API that is down).
+    unavailable_groups: set[str] = field(default_factory=set)
+    #: When set, followed logs stay open after their lines until `release_logs` is set.
+    hold_follow: bool = False
+    release_logs: threading.Event = field(default_factory=threading.Event)
     lock: threading.RLock = field(default_factory=threading.RLock)
     _counter: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -88,12 +97,44 @@ class FakeCluster:
                 "metadata": {"name": "default"},
             }
         )
+        self.add_namespace_defaults("default")
         self.put(
             {
                 "apiVersion": "v1",
                 "kind": "Node",
                 "metadata": {"name": "node-1"},
                 "status": {"addresses": [{"type": "InternalIP", "address": "127.0.0.1"}]},
+            }
+        )
+
+    def add_namespace_defaults(self, ns: str) -> None:
+        """What Kubernetes puts in every new namespace: the default ServiceAccount (with a
+        legacy token Secret, as older clusters make) and the root CA ConfigMap."""
+        self.put(
+            {
+                "apiVersion": "v1",
+                "kind": "ServiceAccount",
+                "metadata": {"name": "default", "namespace": ns},
+            }
+        )
+        self.put(
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "type": "kubernetes.io/service-account-token",
+                "metadata": {
+                    "name": "default-token-x7k2p",
+                    "namespace": ns,
+                    "annotations": {"kubernetes.io/service-account.name": "default"},
+                },
+            }
+        )
+        self.put(
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": "kube-root-ca.crt", "namespace": ns},
+                "data": {"ca.crt": "-----BEGIN CERTIFICATE-----"},
             }
         )
 
@@ -245,6 +286,7 @@ class FakeApiServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.cluster.release_logs.set()
         self.httpd.shutdown()
         self.httpd.server_close()
         self._thread.join(timeout=5)
@@ -359,7 +401,15 @@ class _Handler(BaseHTTPRequestHandler):
                 tail = int(query.get("tailLines", ["0"])[0] or 0)
                 if tail:
                     lines = lines[-tail:]
-                self._send(200, ("\n".join(lines) + "\n").encode(), "text/plain")
+                data = ("\n".join(lines) + "\n").encode()
+                if cluster.hold_follow and query.get("follow") == ["true"]:
+                    self._send_held(data)
+                else:
+                    self._send(200, data, "text/plain")
+                return
+            discovery = self._discovery(parts.path)
+            if discovery is not None:
+                self._send(200, discovery)
                 return
             plural, namespace, name = self._route(parts.path)
             if (method, plural) in cluster.forbidden:
@@ -374,6 +424,75 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(code, answer)
         except ApiError as err:
             self._error(err)
+
+    def _send_held(self, data: bytes) -> None:
+        """A followed log: its lines in one chunk, then open until released (at most 10 s)."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        self.close_connection = True
+        try:
+            self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+            self.wfile.flush()
+            self.cluster.release_logs.wait(timeout=10)
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except OSError:
+            pass
+
+    def _discovery(self, path: str) -> dict[str, Any] | None:
+        """/api/v1, /apis and /apis/<group>/<version>, built from PLURALS."""
+        segments = [s for s in path.split("/") if s]
+        by_version: dict[str, list[dict[str, Any]]] = {}
+        for plural, (kind, api_version, namespaced) in PLURALS.items():
+            verbs = ["get", "list", "watch", "create", "delete", "patch"]
+            by_version.setdefault(api_version, []).append(
+                {"name": plural, "kind": kind, "namespaced": namespaced, "verbs": verbs}
+            )
+            by_version[api_version].append(
+                {
+                    "name": f"{plural}/status",
+                    "kind": kind,
+                    "namespaced": namespaced,
+                    "verbs": ["get"],
+                }
+            )
+        if segments == ["apis"]:
+            groups: dict[str, list[str]] = {}
+            for api_version in by_version:
+                if "/" in api_version:
+                    groups.setdefault(api_version.split("/")[0], []).append(api_version)
+            return {
+                "kind": "APIGroupList",
+                "apiVersion": "v1",
+                "groups": [
+                    {
+                        "name": name,
+                        "versions": [
+                            {"groupVersion": v, "version": v.split("/")[1]} for v in versions
+                        ],
+                        "preferredVersion": {
+                            "groupVersion": versions[0],
+                            "version": versions[0].split("/")[1],
+                        },
+                    }
+                    for name, versions in sorted(groups.items())
+                ],
+            }
+        if segments == ["api", "v1"] or (segments[:1] == ["apis"] and len(segments) == 3):
+            group_version = "/".join(segments[1:]) if segments[0] == "apis" else "v1"
+            if segments[0] == "apis" and segments[1] in self.cluster.unavailable_groups:
+                raise ApiError(503, "ServiceUnavailable", f"{group_version} is unavailable")
+            if group_version not in by_version:
+                raise ApiError(404, "NotFound", f"no group version {group_version}")
+            return {
+                "kind": "APIResourceList",
+                "apiVersion": "v1",
+                "groupVersion": group_version,
+                "resources": by_version[group_version],
+            }
+        return None
 
     def _route(self, path: str) -> tuple[str, str, str]:
         segments = [s for s in path.split("/") if s]
@@ -533,6 +652,10 @@ class _Handler(BaseHTTPRequestHandler):
         obj = cluster.objects.get(key)
         if obj is None:
             return
+        if key[0] == "namespaces" and not any(
+            k[0] == "serviceaccounts" and k[1] == key[2] for k in cluster.objects
+        ):
+            cluster.add_namespace_defaults(key[2])
         if key[0] == "deployments":
             self._run_deployment(key, obj)
         elif key[0] == "statefulsets":

@@ -19,7 +19,13 @@ VERSIONS = ["1.30.0", kubernetes_validate.utils.latest_version()]
 CONFIGS: dict[str, dict[str, Any]] = {
     "defaults": {},
     "databases": {"mongodb_enabled": True, "redis_enabled": True, "redis_persistence": True},
-    "autoscaling": {"autoscaling": True, "min_replicas": 2, "max_replicas": 5},
+    # several replicas need a shared store (MongoDB) or the data_persistence = false opt-in
+    "autoscaling": {
+        "autoscaling": True,
+        "min_replicas": 2,
+        "max_replicas": 5,
+        "mongodb_enabled": True,
+    },
     "ingress-tls": {
         "ingress_host": "todo.example.com",
         "ingress_class": "nginx",
@@ -28,7 +34,12 @@ CONFIGS: dict[str, dict[str, Any]] = {
         "environment": {"MODE": "prod"},
     },
     "cert-manager": {"ingress_host": "todo.example.com", "ingress_cert_issuer": "letsencrypt"},
-    "nodeport": {"service_type": "NodePort", "node_port": 30080, "replicas": 3},
+    "nodeport": {
+        "service_type": "NodePort",
+        "node_port": 30080,
+        "replicas": 3,
+        "data_persistence": False,
+    },
     "loadbalancer": {
         "service_type": "LoadBalancer",
         "mongodb_enabled": True,
@@ -111,7 +122,9 @@ def test_service_selects_the_pod_template(name: str) -> None:
 def test_autoscaler_targets_the_deployment_and_replicas_are_left_out() -> None:
     objects = _plan(CONFIGS["autoscaling"])
     hpa = _by_kind(objects, "HorizontalPodAutoscaler")[0]
-    deployment = _by_kind(objects, "Deployment")[0]
+    deployment = next(
+        o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == "todo"
+    )
     ref = hpa["spec"]["scaleTargetRef"]
     assert (ref["apiVersion"], ref["kind"], ref["name"]) == (
         deployment["apiVersion"],
@@ -134,7 +147,9 @@ def test_labels_on_every_object() -> None:
 
 
 def test_rolling_update_never_drops_serving_replicas() -> None:
-    strategy = _by_kind(_plan({"replicas": 2}), "Deployment")[0]["spec"]["strategy"]
+    strategy = _by_kind(_plan({"replicas": 2, "data_persistence": False}), "Deployment")[0]["spec"][
+        "strategy"
+    ]
     assert strategy["rollingUpdate"]["maxUnavailable"] == 0
 
 
@@ -192,8 +207,10 @@ def test_target_render_text(tmp_path: Any) -> None:
     ("overrides", "claim"),
     [
         ({}, True),  # one replica, SQLite on a claim
-        ({"replicas": 3}, False),  # never one SQLite file shared by several replicas
-        ({"autoscaling": True}, False),
+        # never one SQLite file shared by several replicas (opted in to scratch data)
+        ({"replicas": 3, "data_persistence": False}, False),
+        ({"autoscaling": True, "data_persistence": False}, False),
+        ({"replicas": 3, "mongodb_uri": "mongodb://u:p@db.example.com/x"}, False),
         ({"mongodb_enabled": True}, False),  # the graph lives in MongoDB
         ({"data_persistence": False}, False),
     ],
@@ -205,6 +222,30 @@ def test_data_claim_only_for_a_single_sqlite_writer(overrides: dict[str, Any], c
     data = next(v for v in app["spec"]["template"]["spec"]["volumes"] if v["name"] == "data")
     assert ("todo-data" in claims) is claim
     assert ("persistentVolumeClaim" in data) is claim
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"replicas": 2}, {"autoscaling": True}, {"autoscaling": True, "max_replicas": 1}],
+)
+def test_several_replicas_without_a_shared_store_are_refused(overrides: dict[str, Any]) -> None:
+    """An emptyDir would silently lose every graph and user at each rollout or restart."""
+    from jac_scale.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="no shared store") as caught:
+        _plan(overrides)
+    assert caught.value.hint and "mongodb_enabled = true" in caught.value.hint
+    assert "mongodb_uri" in caught.value.hint and "data_persistence = false" in caught.value.hint
+
+
+def test_a_recorded_scale_counts_as_several_replicas() -> None:
+    """A `scale` recorded on the cluster must not put several replicas on one SQLite claim."""
+    from jac_scale.errors import ConfigError
+
+    config = KubernetesConfig(app_name="todo", namespace="apps")
+    request = RenderRequest(config=config, file_name="app.jac", image="x:1", replicas=3)
+    with pytest.raises(ConfigError, match="3 replicas"):
+        render(request)
 
 
 def test_render_needs_no_kubernetes_import(tmp_path: Any) -> None:

@@ -268,13 +268,14 @@ def test_interrupted_deploy_then_destroy_leaves_nothing(
 def test_autoscaling_scale_sets_the_minimum(
     fake_api: FakeApiServer, make_target: Any, app_config: AppConfig
 ) -> None:
-    target = make_target(autoscaling=True, min_replicas=1, max_replicas=4)
+    target = make_target(autoscaling=True, min_replicas=1, max_replicas=4, data_persistence=False)
     assert target.deploy(app_config).success
     message = target.scale("todo", 2)
     assert "autoscaling is on" in message and "minimum" in message
     hpa = fake_api.cluster.find("HorizontalPodAutoscaler", "apps", "todo")
     assert hpa["spec"]["minReplicas"] == 2
-    assert make_target(autoscaling=True, min_replicas=1, max_replicas=4).deploy(app_config).success
+    again = make_target(autoscaling=True, min_replicas=1, max_replicas=4, data_persistence=False)
+    assert again.deploy(app_config).success
     hpa = fake_api.cluster.find("HorizontalPodAutoscaler", "apps", "todo")
     assert hpa["spec"]["minReplicas"] == 2  # survives redeploy
     deployment = fake_api.cluster.find("Deployment", "apps", "todo")
@@ -295,7 +296,53 @@ def test_scale_refuses_to_share_one_sqlite_volume(
     # with MongoDB the graph lives there: no data claim, and replicas may grow
     shared = make_target(mongodb_enabled=True)
     assert shared.deploy(app_config).success
-    assert shared.scale("todo", 2) == "set the replicas of todo to 2"
+    assert shared.scale("todo", 2) == (
+        "set the replicas of todo to 2 in context 'fake', namespace 'apps'"
+    )
+
+
+def test_several_replicas_without_a_shared_store_are_refused_before_any_change(
+    fake_api: FakeApiServer, make_target: Any, app_config: AppConfig
+) -> None:
+    """An emptyDir per pod would silently lose every graph at each rollout or restart."""
+    from jac_scale.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="no shared store") as caught:
+        make_target(replicas=2).deploy(app_config)
+    assert "mongodb_enabled = true" in (caught.value.hint or "")
+    assert fake_api.cluster.find("Namespace", "", "apps") is None  # nothing was changed
+    with pytest.raises(ConfigError, match="no shared store"):
+        make_target(autoscaling=True).deploy(app_config)
+
+    # 1 -> 2 replicas must not silently drop the data claim from the running Deployment
+    assert make_target().deploy(app_config).success
+    with pytest.raises(ConfigError, match="2 replicas"):
+        make_target(replicas=2).deploy(app_config)
+    volumes = fake_api.cluster.find("Deployment", "apps", "todo")["spec"]["template"]["spec"][
+        "volumes"
+    ]
+    assert {"name": "data", "persistentVolumeClaim": {"claimName": "todo-data"}} in volumes
+
+    # opting in with data_persistence = false is allowed, and the result says what it costs
+    result = make_target(replicas=2, data_persistence=False).deploy(app_config)
+    assert result.success
+    assert "every rollout or restart empties" in result.details["warning"]
+
+
+def test_scale_beyond_one_without_a_shared_store_needs_the_opt_in(
+    fake_api: FakeApiServer, make_target: Any, app_config: AppConfig
+) -> None:
+    from jac_scale.errors import ConfigError
+
+    assert make_target(data_persistence=False).deploy(app_config).success  # emptyDir, 1 pod
+    with pytest.raises(ConfigError, match="no shared store") as caught:
+        make_target().scale("todo", 2)  # config without the opt-in
+    assert "data_persistence = false" in (caught.value.hint or "")
+    assert fake_api.cluster.find("Deployment", "apps", "todo")["spec"]["replicas"] == 1
+    message = make_target(data_persistence=False).scale("todo", 2)
+    assert message.startswith("set the replicas of todo to 2")
+    assert "every rollout or restart empties" in message
+    assert fake_api.cluster.find("Deployment", "apps", "todo")["spec"]["replicas"] == 2
 
 
 def test_url_prefers_ingress_then_load_balancer_then_cluster_address(
@@ -409,3 +456,129 @@ def test_rollout_deadline_and_keep_on_failure(
     assert fake_api.cluster.find("Deployment", "apps", "todo") is not None
     status = target.get_status("todo")
     assert status.status is ResourceStatus.PENDING and status.ready_replicas == 0
+
+
+class Recorder:
+    """A progress reporter that keeps every message."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def update(self, message: str) -> None:
+        self.messages.append(message)
+
+
+FOREIGN = {
+    "Secret": {"apiVersion": "v1", "type": "kubernetes.io/tls", "data": {"tls.crt": "eA=="}},
+    "ConfigMap": {"apiVersion": "v1", "data": {"k": "v"}},
+    "Service": {"apiVersion": "v1", "spec": {"ports": [{"port": 80}]}},
+    "Job": {"apiVersion": "batch/v1", "spec": {}},
+    "Certificate": {"apiVersion": "cert-manager.io/v1", "spec": {"secretName": "hand-tls"}},
+}
+
+
+@pytest.mark.parametrize("kind", sorted(FOREIGN))
+def test_purge_keeps_a_namespace_it_created_that_holds_someone_elses_object(
+    fake_api: FakeApiServer, make_target: Any, app_config: AppConfig, kind: str
+) -> None:
+    assert make_target(namespace="solo").deploy(app_config).success
+    # e.g. a hand-made TLS secret for the Ingress, with no labels of ours
+    fake_api.cluster.put(
+        {"kind": kind, **FOREIGN[kind], "metadata": {"name": "hand", "namespace": "solo"}}
+    )
+    target = make_target(namespace="solo")
+    progress = Recorder()
+    target.progress = progress
+    target.destroy("todo", purge=True)
+    assert fake_api.cluster.find(kind, "solo", "hand") is not None
+    assert fake_api.cluster.find("Namespace", "", "solo") is not None
+    assert fake_api.cluster.labelled(OURS) == []  # our own objects are gone all the same
+    note = progress.messages[-1]
+    assert "kept namespace 'solo'" in note and f"{kind}" in note and "hand" in note
+    # once the foreign object is gone, a repeated purge deletes the namespace
+    fake_api.cluster.objects.pop(next(k for k in fake_api.cluster.objects if k[2] == "hand"))
+    make_target(namespace="solo").destroy("todo", purge=True)
+    assert fake_api.cluster.find("Namespace", "", "solo") is None
+
+
+def test_purge_keeps_the_namespace_when_a_kind_cannot_be_checked(
+    fake_api: FakeApiServer, make_target: Any, app_config: AppConfig
+) -> None:
+    assert make_target(namespace="solo").deploy(app_config).success
+    fake_api.cluster.unavailable_groups.add("cert-manager.io")  # an API that is down
+    target = make_target(namespace="solo")
+    progress = Recorder()
+    target.progress = progress
+    target.destroy("todo", purge=True)
+    assert fake_api.cluster.find("Namespace", "", "solo") is not None
+    assert "not every kind in it could be checked" in progress.messages[-1]
+    assert "cert-manager.io" in progress.messages[-1]
+
+
+def test_context_and_namespace_come_first_and_in_every_result(
+    fake_api: FakeApiServer, make_target: Any, app_config: AppConfig
+) -> None:
+    target = make_target()
+    progress = Recorder()
+    target.progress = progress
+    result = target.deploy(app_config)
+    assert "context 'fake', namespace 'apps'" in progress.messages[0]
+    assert (result.details["context"], result.details["namespace"]) == ("fake", "apps")
+    # a failed deploy names them too
+    fake_api.cluster.bad_images["registry.local/todo:2"] = "ErrImagePull"
+    failed = make_target(docker_image_name="registry.local/todo:2").deploy(app_config)
+    assert not failed.success
+    assert "context 'fake', namespace 'apps'" in failed.message
+    assert (failed.details["context"], failed.details["namespace"]) == ("fake", "apps")
+
+
+def test_port_forward_hint_reaches_status_url_and_deploy_output(
+    fake_api: FakeApiServer, make_target: Any, app_config: AppConfig
+) -> None:
+    hint = "kubectl --context fake -n apps port-forward svc/todo 8000:80"
+    result = make_target().deploy(app_config)
+    assert result.details["port_forward"] == hint and hint in result.message
+    status = make_target().get_status("todo")
+    assert status.details["port_forward"] == hint
+    assert hint in (status.message or "")
+    assert status.details["url"] == "http://todo.apps.svc.cluster.local:80"
+    target = make_target()
+    progress = Recorder()
+    target.progress = progress
+    assert target.get_service_url("todo") == "http://todo.apps.svc.cluster.local:80"
+    assert any(hint in m for m in progress.messages)
+    # a NodePort answers from outside: no hint
+    node = make_target(service_type="NodePort", node_port=30080)
+    assert node.deploy(app_config).success
+    assert "port_forward" not in node.get_status("todo").details
+
+
+def test_logs_follow_every_pod_and_stop_cleanly(
+    fake_api: FakeApiServer, make_target: Any, app_config: AppConfig
+) -> None:
+    import threading
+
+    assert make_target(replicas=2, data_persistence=False).deploy(app_config).success
+    pods = fake_api.cluster.names("Pod", "apps")
+    assert len(pods) == 2
+    for pod in pods:
+        fake_api.cluster.pod_logs[pod] = f"hello from {pod}\nsecond line of {pod}\n"
+    target = make_target()
+    followed = list(target.logs("todo", follow=True, tail=10))  # streams end: iterator ends
+    assert sorted(followed) == sorted(
+        f"[{pod}] {text}" for pod in pods for text in (f"hello from {pod}", f"second line of {pod}")
+    )
+    for pod in pods:  # each pod's lines keep their order
+        mine = [line for line in followed if line.startswith(f"[{pod}]")]
+        assert mine == [f"[{pod}] hello from {pod}", f"[{pod}] second line of {pod}"]
+
+    # streams that stay open: closing the iterator stops every reader
+    fake_api.cluster.hold_follow = True
+    stream = target.logs("todo", follow=True, tail=10)
+    seen: set[str] = set()
+    for _ in range(4):  # bounded: two lines per pod
+        seen.add(next(stream).split("]", 1)[0].lstrip("["))
+    assert seen == set(pods)
+    stream.close()
+    readers = [t for t in threading.enumerate() if t.name.startswith("jac-scale-log-")]
+    assert readers == []

@@ -360,16 +360,20 @@ class KubeClient:
 
         return self._call(f"read the log of pod {namespace}/{pod}", read).splitlines()
 
-    def follow_pod_log(self, pod: str, namespace: str, *, tail: int) -> Iterator[str]:
-        """Stream a pod's log as it grows (until the pod stops or the caller stops reading)."""
+    def open_pod_log(self, pod: str, namespace: str, *, tail: int) -> Any:
+        """The open HTTP response of a followed pod log; read it with `log_lines`."""
         from kubernetes.client import CoreV1Api
 
-        response = self._call(
+        return self._call(
             f"follow the log of pod {namespace}/{pod}",
             lambda: CoreV1Api(self.api_client).read_namespaced_pod_log(
                 pod, namespace, tail_lines=tail, follow=True, _preload_content=False
             ),
         )
+
+    @staticmethod
+    def log_lines(response: Any) -> Iterator[str]:
+        """Lines of a streamed log response as they arrive."""
         buffer = b""
         for chunk in response.stream(4096):
             buffer += chunk
@@ -378,6 +382,53 @@ class KubeClient:
                 yield line.decode(errors="replace")
         if buffer:
             yield buffer.decode(errors="replace")
+
+    @staticmethod
+    def stop_stream(response: Any) -> None:
+        """End a streamed response from another thread, waking a read blocked on it."""
+        shutdown = getattr(response, "shutdown", None)  # urllib3 >= 2.3
+        try:
+            if shutdown is not None:
+                shutdown()
+            else:
+                sock = getattr(getattr(response, "connection", None), "sock", None)
+                if sock is not None:
+                    import socket
+
+                    sock.shutdown(socket.SHUT_RDWR)
+        except (OSError, ValueError, RuntimeError):
+            pass  # already finished or released: nothing is blocked on it
+        try:
+            response.release_conn()
+            response.close()
+        except Exception:  # closing a broken stream may fail in many ways
+            pass
+
+    def follow_pod_log(self, pod: str, namespace: str, *, tail: int) -> Iterator[str]:
+        """Stream a pod's log as it grows (until the pod stops or the caller stops reading)."""
+        response = self.open_pod_log(pod, namespace, tail=tail)
+        try:
+            yield from self.log_lines(response)
+        finally:
+            self.stop_stream(response)
+
+    def get_json(self, path: str, query: list[tuple[str, str]] | None = None) -> dict[str, Any]:
+        """GET any API path (discovery, kinds outside KINDS) as JSON; retried like the rest."""
+
+        def fetch() -> dict[str, Any]:
+            response = self.api_client.call_api(
+                path,
+                "GET",
+                query_params=query or [],
+                header_params={"Accept": "application/json"},
+                auth_settings=["BearerToken"],
+                _return_http_data_only=True,
+                _preload_content=False,
+                _request_timeout=REQUEST_TIMEOUT,
+            )
+            return dict(json.loads(response.data or b"{}"))
+
+        return self._call(f"read {path}", fetch)
 
     def exec_stdin(
         self, pod: str, namespace: str, command: list[str], chunks: Iterator[bytes]

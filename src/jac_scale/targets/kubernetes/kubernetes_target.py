@@ -1,6 +1,8 @@
 """The Kubernetes target: server-side apply in dependency order, wait, status, scale, destroy."""
 
 import inspect
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -9,8 +11,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from jac_scale.abstractions.config.app_config import AppConfig
 from jac_scale.abstractions.deployment_target import DeploymentTarget
 from jac_scale.abstractions.models.deployment_result import DeploymentResult
-from jac_scale.abstractions.models.resource_status import ResourceStatusInfo
-from jac_scale.errors import DeploymentError, UsageError
+from jac_scale.abstractions.models.resource_status import ResourceStatus, ResourceStatusInfo
+from jac_scale.errors import ConfigError, DeploymentError, UsageError
 from jac_scale.targets.kubernetes import code_sync, inspection, rollout, teardown
 from jac_scale.targets.kubernetes.kube_database import KubernetesDatabaseProvider
 from jac_scale.targets.kubernetes.kubernetes_config import KubernetesConfig
@@ -23,9 +25,12 @@ from jac_scale.targets.kubernetes.labels import (
     instance_selector,
 )
 from jac_scale.targets.kubernetes.renderer import (
+    SHARED_STORE_FIX,
     Plan,
     RenderRequest,
+    check_data_safety,
     has_shared_store,
+    many_replicas,
     render,
     to_yaml,
 )
@@ -34,6 +39,12 @@ from jac_scale.utilities.redaction import redact_text, register_secret
 
 if TYPE_CHECKING:
     from jac_scale.targets.kubernetes.kube_client import KubeClient
+
+
+#: At most this many pods are followed at once (one connection and thread each).
+MAX_FOLLOWED_PODS = 20
+#: Lines held between the reader threads and the consumer before readers wait.
+FOLLOW_BUFFER = 1000
 
 
 class RolloutFailed(DeploymentError):
@@ -227,12 +238,15 @@ class KubernetesTarget(DeploymentTarget):
                 hint="pass the path of your .jac file",
             )
         client = self.kube()
-        version = client.server_version()
         ns = self.config.namespace
-        self.progress.update(f"deploying {app} to {self._where} (Kubernetes {version})")
+        # Say where before anything is read or changed, so a wrong context is seen at once.
+        self.progress.update(f"deploying {app} to {self._where}")
         self.logger.info(
             "deploying", {"app": app, "context": client.where.context, "namespace": ns}
         )
+        version = client.server_version()
+        self.progress.update(f"deploying {app} to {self._where} (Kubernetes {version})")
+        check_data_safety(self.config, self.databases())  # before building or changing anything
         image, image_note = self._resolve_image(app_config)
         created_namespace = self._ensure_namespace(client)
         current = self._current(client)
@@ -280,6 +294,12 @@ class KubernetesTarget(DeploymentTarget):
             if changed
             else (f"unchanged: {app} is already running in {self._where}")
         )
+        port_forward = self._port_forward_hint(url)
+        if port_forward:
+            message += (
+                f"; reachable only inside the cluster, from here: {port_forward}, "
+                "then http://127.0.0.1:8000"
+            )
         warning = self._shares_nothing_warning(databases)
         if warning:
             self.logger.warn(warning, {"app": app})
@@ -296,15 +316,16 @@ class KubernetesTarget(DeploymentTarget):
                 "objects": [f"{o['kind']}/{o['metadata']['name']}" for o in plan.objects],
                 "databases": {db.db_name: db.host for db in databases},
                 "warning": warning,
+                "port_forward": port_forward,
             },
         )
 
     def _shares_nothing_warning(self, databases: list[KubernetesDatabaseProvider]) -> str | None:
-        if self.config.single_writer or has_shared_store(self.config, databases):
+        if not many_replicas(self.config) or has_shared_store(self.config, databases):
             return None
         return (
-            "more than one replica and no shared store: each replica keeps its own graph "
-            "(.jac/data on an emptyDir)"
+            "more than one replica and no shared store (data_persistence = false): each "
+            "replica keeps its own graph on an emptyDir that every rollout or restart empties"
         )
 
     def _retained(self, client: "KubeClient") -> set[str]:
@@ -343,7 +364,11 @@ class KubernetesTarget(DeploymentTarget):
             )
         self.logger.error(exc.message, {"app": app})
         details["note"] = note
-        return DeploymentResult(False, None, f"{exc.message}; {note}", details)
+        details["context"] = self.kube().where.context
+        details["namespace"] = self.config.namespace
+        return DeploymentResult(
+            False, None, f"deploying {app} to {self._where} failed: {exc.message}; {note}", details
+        )
 
     def _wait(self, what: str, check: Callable[[], tuple[bool, str]]) -> None:
         """Poll `check` until it says done, with progress; bounded by wait_timeout."""
@@ -453,16 +478,38 @@ class KubernetesTarget(DeploymentTarget):
 
     # -- status, url, scale, logs ---------------------------------------------------
     def get_status(self, app_name: str) -> ResourceStatusInfo:
-        return inspection.app_status(self.kube(), self.config.namespace, app_name)
+        client = self.kube()
+        info = inspection.app_status(client, self.config.namespace, app_name)
+        if info.status is not ResourceStatus.NOT_FOUND:
+            url = inspection.service_url(client, self.config.namespace, app_name)
+            info.details["url"] = url
+            port_forward = self._port_forward_hint(url)
+            if port_forward:
+                info.details["port_forward"] = port_forward
+                info.message = (
+                    f"{info.message}; reachable only inside the cluster, from here: "
+                    f"{port_forward}, then http://127.0.0.1:8000"
+                )
+        return info
+
+    def _port_forward_hint(self, url: str | None) -> str | None:
+        """The kubectl command that reaches an in-cluster-only URL from this machine."""
+        if not url or ".svc.cluster.local:" not in url:
+            return None
+        app_name = url.split("//", 1)[-1].split(".", 1)[0]
+        port = url.rsplit(":", 1)[-1]
+        return (
+            f"kubectl --context {self.kube().where.context} -n {self.config.namespace} "
+            f"port-forward svc/{app_name} 8000:{port}"
+        )
 
     def get_service_url(self, app_name: str) -> str | None:
-        ns = self.config.namespace
-        url = inspection.service_url(self.kube(), ns, app_name)
-        if url and ".svc.cluster.local:" in url:
-            port = url.rsplit(":", 1)[-1]
+        url = inspection.service_url(self.kube(), self.config.namespace, app_name)
+        port_forward = self._port_forward_hint(url)
+        if port_forward:
+            self.progress.update(f"{url} answers only inside the cluster; use: {port_forward}")
             self.logger.info(
-                "the service is only reachable inside the cluster",
-                {"hint": f"kubectl -n {ns} port-forward svc/{app_name} 8000:{port}"},
+                "the service is only reachable inside the cluster", {"hint": port_forward}
             )
         return url
 
@@ -493,7 +540,7 @@ class KubernetesTarget(DeploymentTarget):
             )
             return (
                 f"autoscaling is on: set the autoscaler's minimum of {app_name} to {replicas} "
-                f"(maximum {high})"
+                f"(maximum {high}) in {self._where}"
             )
         deployment = client.get("Deployment", app_name, ns)
         if deployment is None:
@@ -501,16 +548,25 @@ class KubernetesTarget(DeploymentTarget):
                 f"{app_name} is not deployed in {self._where}", hint="run jac-scale deploy first"
             )
         volumes = deployment["spec"]["template"]["spec"].get("volumes") or []
-        shared = any(
+        on_claim = any(
             (v.get("persistentVolumeClaim") or {}).get("claimName") == f"{app_name}-data"
             for v in volumes
         )
-        if replicas > 1 and shared:
-            raise UsageError(
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        shared_store = self.config.mongodb_uri is not None or any(
+            e.get("name") == "MONGODB_URI" for e in container.get("env") or []
+        )
+        if replicas > 1 and not shared_store and on_claim:
+            raise ConfigError(
                 f"{app_name} keeps its graph in one SQLite file on one volume; several replicas "
                 "must not share it",
-                hint="set replicas (or autoscaling) in [plugins.scale.kubernetes] and deploy "
-                "again: each replica then keeps its own graph",
+                hint=f"{SHARED_STORE_FIX}; then deploy again",
+            )
+        if replicas > 1 and not shared_store and self.config.data_persistence:
+            raise ConfigError(
+                f"{replicas} replicas of {app_name} with no shared store would each keep the "
+                "graph and users on a scratch volume that every rollout or restart empties",
+                hint=SHARED_STORE_FIX,
             )
         client.merge_patch(
             "Deployment",
@@ -526,14 +582,15 @@ class KubernetesTarget(DeploymentTarget):
                 "spec": {"replicas": replicas},
             },
         )
-        container = deployment["spec"]["template"]["spec"]["containers"][0]
-        shared_store = any(e.get("name") == "MONGODB_URI" for e in container.get("env") or [])
-        if replicas > 1 and not (shared_store or self.config.mongodb_uri is not None):
-            self.logger.warn(
-                "more than one replica and no shared store: each replica keeps its own graph",
-                {"app": app_name},
+        message = f"set the replicas of {app_name} to {replicas} in {self._where}"
+        if replicas > 1 and not shared_store:
+            note = (
+                "no shared store (data_persistence = false): each replica keeps its own graph "
+                "on a scratch volume that every rollout or restart empties"
             )
-        return f"set the replicas of {app_name} to {replicas}"
+            self.logger.warn(note, {"app": app_name})
+            message += f"; {note}"
+        return message
 
     def logs(self, app_name: str, *, follow: bool = False, tail: int = 100) -> Iterator[str]:
         client = self.kube()
@@ -548,9 +605,13 @@ class KubernetesTarget(DeploymentTarget):
                 f"{app_name} has no pods in {self._where}", hint="run jac-scale deploy first"
             )
         if follow:
-            pod = pods[-1]["metadata"]["name"]
-            for line in client.follow_pod_log(pod, ns, tail=tail):
-                yield redact_text(f"[{pod}] {line}")
+            names = [p["metadata"]["name"] for p in pods]
+            if len(names) > MAX_FOLLOWED_PODS:
+                yield (
+                    f"[jac-scale] following {MAX_FOLLOWED_PODS} of {len(names)} pods "
+                    f"(use kubectl -n {ns} logs POD -f for the others)"
+                )
+            yield from follow_logs(client, ns, names[:MAX_FOLLOWED_PODS], tail=tail)
             return
         for pod in pods:
             name = pod["metadata"]["name"]
@@ -560,8 +621,6 @@ class KubernetesTarget(DeploymentTarget):
     # -- dry run ------------------------------------------------------------------
     def dry_run(self, app_config: AppConfig) -> str:
         """Ask the server what deploy would change; render locally when no cluster answers."""
-        from jac_scale.errors import ConfigError
-
         self._use_app_name(app_config)
         try:
             client = self.kube()
@@ -613,6 +672,7 @@ class KubernetesTarget(DeploymentTarget):
     ) -> None:
         client = self.kube()
         ns = self.config.namespace
+        self.progress.update(f"destroying {app_name} in {self._where}")
         namespace = client.get("Namespace", ns)
         if namespace is None:
             self.logger.info("nothing to delete: no such namespace", {"namespace": ns})
@@ -631,9 +691,82 @@ class KubernetesTarget(DeploymentTarget):
             return
         annotations = namespace["metadata"].get("annotations") or {}
         ours = annotations.get(CREATED_BY) == app_name or _namespace_created
-        if ours and teardown.namespace_empty(client, ns):
+        if not ours:
+            return
+        # Deleting a namespace deletes everything in it: only when nothing but ours is left.
+        check = teardown.check_namespace(client, ns, app_name)
+        if check.empty:
             client.delete("Namespace", ns)
             self.logger.info("deleted the namespace it had created", {"namespace": ns})
+            return
+        note = (
+            f"kept namespace {ns!r} (created by {app_name}) because {check.reason()}; "
+            f"delete it yourself (kubectl --context {client.where.context} delete namespace "
+            f"{ns}) once nothing in it is needed"
+        )
+        self.progress.update(note)
+        self.logger.warn(note, {"namespace": ns})
+
+
+def follow_logs(client: "KubeClient", ns: str, pods: list[str], *, tail: int) -> Iterator[str]:
+    """Every pod's log as it grows, lines prefixed with the pod; one reader thread per pod.
+
+    Ends when every stream has ended; closing the iterator (or Ctrl-C) stops all readers.
+    """
+    lines: queue.Queue[tuple[str, str | None]] = queue.Queue(maxsize=FOLLOW_BUFFER)
+    stop = threading.Event()
+    responses: list[Any] = []
+    guard = threading.Lock()
+
+    def put(item: tuple[str, str | None]) -> bool:
+        while not stop.is_set():
+            try:
+                lines.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read(pod: str) -> None:
+        try:
+            response = client.open_pod_log(pod, ns, tail=tail)
+            with guard:
+                responses.append(response)
+            if stop.is_set():
+                return
+            for line in client.log_lines(response):
+                if stop.is_set() or not put((pod, line)):
+                    return
+        except Exception as exc:  # one broken stream must not end the others
+            if not stop.is_set():
+                put((pod, f"(log stream ended: {getattr(exc, 'message', exc)})"))
+        finally:
+            put((pod, None))
+
+    readers = [
+        threading.Thread(target=read, args=(pod,), name=f"jac-scale-log-{pod}", daemon=True)
+        for pod in pods
+    ]
+    for reader in readers:
+        reader.start()
+    open_streams = len(readers)
+    try:
+        while open_streams:
+            try:
+                pod, line = lines.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            if line is None:
+                open_streams -= 1
+                continue
+            yield redact_text(f"[{pod}] {line}")
+    finally:
+        stop.set()
+        with guard:
+            for response in responses:
+                client.stop_stream(response)
+        for reader in readers:
+            reader.join(timeout=5)
 
 
 def _content(obj: dict[str, Any]) -> Any:

@@ -5,6 +5,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from jac_scale.errors import ConfigError
 from jac_scale.targets.kubernetes.kube_database import KubernetesDatabaseProvider
 from jac_scale.targets.kubernetes.kubernetes_config import KubernetesConfig
 from jac_scale.targets.kubernetes.labels import (
@@ -51,12 +52,58 @@ def has_shared_store(config: KubernetesConfig, databases: list[KubernetesDatabas
     return config.mongodb_uri is not None or any(db.db_name == "mongodb" for db in databases)
 
 
+#: How to run several replicas without losing data; shown by deploy, render and scale.
+SHARED_STORE_FIX = (
+    "set mongodb_enabled = true (or an external mongodb_uri) in [plugins.scale.kubernetes] so "
+    "the replicas share MongoDB; or set data_persistence = false there to accept that each "
+    "replica keeps its own graph on a scratch volume that every rollout or restart empties; "
+    "or run one replica (replicas = 1, autoscaling = false)"
+)
+
+
+def many_replicas(config: KubernetesConfig, replicas: int | None = None) -> bool:
+    """More than one pod may run at once (autoscaling counts as many)."""
+    if config.autoscaling:
+        return True
+    return (replicas if replicas is not None else config.replicas) > 1
+
+
 def keeps_data_volume(
-    config: KubernetesConfig, databases: list[KubernetesDatabaseProvider]
+    config: KubernetesConfig,
+    databases: list[KubernetesDatabaseProvider],
+    replicas: int | None = None,
 ) -> bool:
     """`.jac/data` on a claim: only with one replica at most and no shared store."""
     return (
-        config.data_persistence and config.single_writer and not has_shared_store(config, databases)
+        config.data_persistence
+        and not many_replicas(config, replicas)
+        and not has_shared_store(config, databases)
+    )
+
+
+def check_data_safety(
+    config: KubernetesConfig,
+    databases: list[KubernetesDatabaseProvider],
+    replicas: int | None = None,
+) -> None:
+    """Refuse several replicas without a shared store unless data_persistence = false says
+    the user accepts data that does not survive a restart (never one SQLite file shared)."""
+    if (
+        not config.data_persistence
+        or not many_replicas(config, replicas)
+        or has_shared_store(config, databases)
+    ):
+        return
+    count = (
+        f"autoscaling (up to {config.max_replicas} replicas)"
+        if config.autoscaling
+        else f"{replicas if replicas is not None else config.replicas} replicas"
+    )
+    raise ConfigError(
+        f"{count} with no shared store would put each replica's .jac/data (the graph and the "
+        "users) on a scratch volume that every rollout or pod restart empties; one SQLite "
+        "volume cannot be shared by several replicas",
+        hint=SHARED_STORE_FIX,
     )
 
 
@@ -133,7 +180,7 @@ def _deployment(req: RenderRequest, has_secret: bool) -> dict[str, Any]:
     mounts = [{"name": "data", "mountPath": f"{workdir}/.jac/data"}]
     volumes: list[dict[str, Any]] = [
         {"name": "data", "persistentVolumeClaim": {"claimName": f"{app}-data"}}
-        if keeps_data_volume(config, req.databases)
+        if keeps_data_volume(config, req.databases, req.replicas)
         else {"name": "data", "emptyDir": {}}
     ]
     if not req.build:
@@ -295,6 +342,7 @@ def _disruption_budget(config: KubernetesConfig) -> dict[str, Any]:
 def render(req: RenderRequest) -> Plan:
     """Every object for the app and its databases; secret values only inside Secrets."""
     config = req.config
+    check_data_safety(config, req.databases, req.replicas)
     app, ns = config.app_name, config.namespace
     labels = app_labels(app, "app")
     database_objects = [obj for db in req.databases for obj in db.render()]
@@ -329,7 +377,7 @@ def render(req: RenderRequest) -> Plan:
             "data": dict(config.environment),
         }
     )
-    if keeps_data_volume(config, req.databases):
+    if keeps_data_volume(config, req.databases, req.replicas):
         objects.append(
             _claim(
                 f"{app}-data",
