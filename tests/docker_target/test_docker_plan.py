@@ -78,6 +78,37 @@ def test_separate_graphs_warning_without_mongodb() -> None:
     assert with_mongo._warn_separate_graphs(3) is None
 
 
+def test_external_mongodb_uri_means_one_shared_graph(tmp_path: Path, monkeypatch) -> None:
+    from jac_scale.config_loader import get_scale_config
+
+    (tmp_path / "app.jac").write_text("")
+    app = AppConfig(code_folder=str(tmp_path), file_name="app.jac", build=True)
+    (tmp_path / "jac.toml").write_text(
+        "[plugins.scale.docker]\nreplicas = 3\n"
+        "[plugins.scale.database]\nmongodb_uri = 'mongodb://jst-db.invalid:27017/'\n"
+    )
+    from_toml = get_scale_config(tmp_path / "app.jac").get_docker_config()
+    assert DockerTarget(from_toml)._warn_separate_graphs(3) is None
+    text = render_plan(from_toml, app, None, show_secrets=False)
+    assert "separate graphs" not in text and "jst-db.invalid" not in text
+
+    (tmp_path / "jac.toml").write_text("[plugins.scale.docker]\nreplicas = 3\n")
+    monkeypatch.setenv("MONGODB_URI", "mongodb://jst-db.invalid:27017/")
+    from_env = get_scale_config(tmp_path / "app.jac").get_docker_config()
+    assert DockerTarget(from_env)._warn_separate_graphs(3) is None
+    assert "separate graphs" not in render_plan(from_env, app, None, show_secrets=False)
+
+    monkeypatch.delenv("MONGODB_URI")
+    alone = get_scale_config(tmp_path / "app.jac").get_docker_config()
+    assert "keeps its own graph" in (DockerTarget(alone)._warn_separate_graphs(3) or "")
+    assert "separate graphs" in render_plan(alone, app, None, show_secrets=False)
+
+
+def test_replicas_get_the_app_name() -> None:
+    target = DockerTarget({"app_name": "shop", "environment": {"JAC_SCALE_APP_NAME": "other"}})
+    assert target._app_environment([])["JAC_SCALE_APP_NAME"] == "shop"
+
+
 def test_state_file_is_private_and_keeps_credentials(tmp_path: Path) -> None:
     store = StateStore(tmp_path / ".jac-scale")
     state = store.load("shop")

@@ -117,6 +117,18 @@ def test_status_reports_replicas_and_databases(stack) -> None:
     assert all(d["state"] == "running" for d in data["details"]["databases"].values())
 
 
+def test_replicas_are_told_their_app_name(stack, docker_client) -> None:
+    # The runtime store names the app's MongoDB database after JAC_SCALE_APP_NAME.
+    replicas = [
+        c
+        for c in labelled(docker_client, "containers", stack["name"])
+        if c.labels.get("app.kubernetes.io/component") == "app"
+    ]
+    assert replicas
+    for replica in replicas:
+        assert f"JAC_SCALE_APP_NAME={stack['name']}" in replica.attrs["Config"]["Env"]
+
+
 def test_scale_to_three_spreads_requests_then_back_to_one(stack) -> None:
     message = operations.scale(_ctx(stack["app"]), 3)["message"]
     assert "3" in message

@@ -6,7 +6,6 @@ the version already serving keeps serving.
 """
 
 import hashlib
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -19,7 +18,7 @@ from jac_scale.abstractions.models.resource_status import ResourceStatus, Resour
 from jac_scale.errors import DeploymentError, UsageError
 from jac_scale.targets.docker import load_balancer, naming, nginx, plan
 from jac_scale.targets.docker.docker_config import DockerConfig
-from jac_scale.targets.docker.engine import connect, engine_errors
+from jac_scale.targets.docker.engine import connect, engine_errors, short_error
 from jac_scale.targets.docker.logs import follow as follow_logs
 from jac_scale.targets.docker.replicas import (
     ReplicaSpec,
@@ -29,6 +28,7 @@ from jac_scale.targets.docker.replicas import (
     wait_healthy,
 )
 from jac_scale.targets.docker.state import DockerState, StateStore
+from jac_scale.utilities.ports import port_is_free
 from jac_scale.utilities.redaction import register_secret
 
 if TYPE_CHECKING:
@@ -43,8 +43,12 @@ FAILURE_LOG_LINES = 40
 SEPARATE_GRAPHS_WARNING = (
     "{n} replicas without MongoDB: each replica keeps its own graph in its own .jac/data "
     "volume, so users see different data depending on the replica that answers; set "
-    "mongodb_enabled = true to keep one graph in MongoDB for all replicas"
+    "mongodb_enabled = true (or [plugins.scale.database] mongodb_uri) to keep one graph in "
+    "MongoDB for all replicas"
 )
+
+#: Tells the runtime store which app it serves, so it names the app's MongoDB database after it.
+APP_NAME_VAR = "JAC_SCALE_APP_NAME"
 
 
 class DockerTarget(DeploymentTarget):
@@ -111,6 +115,8 @@ class DockerTarget(DeploymentTarget):
             if provider.env_var:
                 env[provider.env_var] = provider.get_connection_string()
         env.setdefault("PYTHONUNBUFFERED", "1")
+        # As on Kubernetes: apps sharing one external MongoDB still get a database each.
+        env[APP_NAME_VAR] = self.config.app_name
         for value in env.values():
             if "://" in value:
                 register_secret(value)
@@ -118,8 +124,13 @@ class DockerTarget(DeploymentTarget):
             register_secret(secret.get_secret_value())
         return env
 
+    def _shares_graph_store(self) -> bool:
+        """True when every replica gets MONGODB_URI: our MongoDB, an external one, or injected."""
+        injected = any(p.env_var == "MONGODB_URI" for p in self.database_providers)
+        return injected or plan.shares_graph_store(self.config)
+
     def _warn_separate_graphs(self, replicas: int) -> str | None:
-        if replicas > 1 and not self.config.mongodb_enabled:
+        if replicas > 1 and not self._shares_graph_store():
             message = SEPARATE_GRAPHS_WARNING.format(n=replicas)
             self.logger.warn(message, {"app": self.config.app_name})
             return message
@@ -137,6 +148,8 @@ class DockerTarget(DeploymentTarget):
 
     def _lb(self, app_name: str) -> "Container | None":
         found = self._containers(app_name, naming.LB)
+        # Two only after a deploy was killed while replacing nginx: the real name wins.
+        found.sort(key=lambda c: c.name != naming.lb_name(app_name))
         return found[0] if found else None
 
     # -- images --
@@ -201,6 +214,10 @@ class DockerTarget(DeploymentTarget):
             self._check_port(self._lb(app_name))  # fail fast, before a build
             image = self._app_image(app_config)
             providers = self._providers(state)
+            if state.credentials:
+                # Saved before any database volume exists: an interrupted first deploy must
+                # not lose the password a volume was initialised with.
+                store.save(state)
             self._check_images(
                 [image, self.config.lb_image, *(str(p.config["image"]) for p in providers)]
             )
@@ -278,7 +295,16 @@ class DockerTarget(DeploymentTarget):
                     self._teardown(app_name, purge=False, quiet=True)
                 return failure
             serving = sorted(keep + fresh, key=lambda c: int(c.labels[naming.SLOT]))
-            lb = self._serve(app_name, lb, lb_ok, [c.name for c in serving])
+            try:
+                lb = self._serve(app_name, lb, lb_ok, [c.name for c in serving])
+            except BaseException as exc:
+                if first:
+                    raise
+                self._remove(fresh, graceful=False)  # the old replicas and nginx still serve
+                reported = _rolled_back(exc, app_name)
+                if reported is exc:
+                    raise
+                raise reported from None
             old = [c for c in current if c.id not in {s.id for s in serving}]
             self._remove(old)
         except BaseException:
@@ -311,24 +337,17 @@ class DockerTarget(DeploymentTarget):
 
     def _check_port(self, lb: "Container | None") -> None:
         """Fail before creating anything when the published port is taken by someone else."""
-        if lb is not None and load_balancer.published(lb) == (
-            self.config.bind_address,
-            self.config.port,
-        ):
+        host, port = self.config.bind_address, self.config.port
+        if lb is not None and load_balancer.published(lb) == (host, port):
             return
-        host = self.config.bind_address
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                sock.bind((host, self.config.port))
-            except OSError as exc:
-                if self.config.docker_host and not self.config.docker_host.startswith("unix:"):
-                    return  # a remote engine's ports are not this host's; docker will tell
-                raise DeploymentError(
-                    f"port {self.config.port} on {host} is already in use ({exc.strerror})",
-                    hint="stop what listens there, or choose another port with "
-                    "[plugins.scale.docker] port or JAC_SCALE_DOCKER__PORT",
-                ) from None
+        if self.config.docker_host and not self.config.docker_host.startswith("unix:"):
+            return  # a remote engine's ports are not this host's; docker will tell
+        if not port_is_free(port, (host,)):
+            raise DeploymentError(
+                f"port {port} on {host} is already in use",
+                hint="stop what listens there, or choose another port with "
+                "[plugins.scale.docker] port or JAC_SCALE_DOCKER__PORT",
+            )
 
     def _ensure_network(self, app_name: str) -> None:
         name = naming.network_name(app_name)
@@ -408,10 +427,35 @@ class DockerTarget(DeploymentTarget):
                     {"app": app_name},
                 )
             return lb
-        if lb is not None:
-            self._remove([lb], graceful=False)
         self.progress.update("starting the load balancer")
-        return load_balancer.create(self.client, self.config, conf, any_answer=not upstreams)
+        return self._replace_lb(app_name, lb, conf, any_answer=not upstreams)
+
+    def _replace_lb(
+        self, app_name: str, old: "Container | None", conf: str, *, any_answer: bool
+    ) -> "Container":
+        """Start a new nginx while the old one (renamed) waits; on failure put the old one back.
+
+        The old one keeps serving its port meanwhile unless the new one needs that port (a
+        stopped old one holds none), so a failed recreate leaves the app as it was.
+        """
+        previous = f"{naming.lb_name(app_name)}-previous"
+        for stray in self._containers(app_name, naming.LB):  # left by an interrupted deploy
+            if old is None or stray.id != old.id:
+                self._remove([stray], graceful=False)
+        if old is not None:
+            old.rename(previous)
+        try:
+            lb = load_balancer.create(self.client, self.config, conf, any_answer=any_answer)
+        except BaseException:
+            if old is not None:
+                for made in self._containers(app_name, naming.LB):
+                    if made.id != old.id:
+                        self._remove([made], graceful=False)
+                old.rename(naming.lb_name(app_name))
+            raise
+        if old is not None:
+            self._remove([old], graceful=False)
+        return lb
 
     def _remove(self, containers: list["Container"], *, graceful: bool = True) -> None:
         from docker.errors import NotFound
@@ -561,6 +605,24 @@ class DockerTarget(DeploymentTarget):
         self._code_folder = app_config.code_folder
         state = self._store().load(app_name)
         return plan.render_plan(self.config, app_config, state, show_secrets=show_secrets)
+
+
+def _rolled_back(exc: BaseException, app_name: str) -> BaseException:
+    """The load balancer failed after new replicas started: say they were removed again."""
+    from docker.errors import DockerException
+
+    if isinstance(exc, DeploymentError):
+        message, hint, details = exc.message, exc.hint, exc.details
+    elif isinstance(exc, DockerException):
+        message, hint, details = f"starting the load balancer failed: {short_error(exc)}", None, {}
+    else:
+        return exc
+    return DeploymentError(
+        f"{message}\nthe new replicas of {app_name} were removed; the previous version and "
+        "its load balancer were left as they were",
+        hint=hint or "check lb_image and [plugins.scale.docker] port, then deploy again",
+        details={**details, "rolled_back": True},
+    )
 
 
 def _with_slot(spec: ReplicaSpec, slot: int) -> ReplicaSpec:

@@ -31,7 +31,7 @@ def connect(docker_host: str | None, *, timeout: int = CALL_TIMEOUT) -> "docker.
         client.api.timeout = timeout
     except (DockerException, OSError) as exc:
         raise DeploymentError(
-            f"cannot reach the Docker engine at {where}: {_short(exc)}",
+            f"cannot reach the Docker engine at {where}: {short_error(exc)}",
             hint="start the Docker engine (for example: sudo systemctl start docker), or set "
             "[plugins.scale.docker] docker_host / DOCKER_HOST to an engine that runs",
         ) from None
@@ -46,10 +46,11 @@ def engine_errors(action: str) -> Iterator[None]:
     try:
         yield
     except DockerException as exc:
-        raise DeploymentError(f"{action} failed: {_short(exc)}") from None
+        raise DeploymentError(f"{action} failed: {short_error(exc)}") from None
 
 
-def _short(exc: BaseException) -> str:
+def short_error(exc: BaseException) -> str:
+    """The engine's own explanation of `exc`, cut to a readable length."""
     explanation = getattr(exc, "explanation", None)
     text = str(explanation or exc)
     return text if len(text) < 400 else text[:400] + "..."

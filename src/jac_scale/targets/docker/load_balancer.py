@@ -1,5 +1,6 @@
 """The nginx container: created once per app, publishing the only port the app has."""
 
+import contextlib
 import time
 import urllib.error
 import urllib.request
@@ -37,7 +38,7 @@ def create(
     client: "docker.DockerClient", config: DockerConfig, conf: str, *, any_answer: bool
 ) -> "Container":
     """Create nginx with `conf`, publish bind_address:port, and wait until it answers."""
-    from docker.errors import APIError
+    from docker.errors import APIError, DockerException
 
     app_name = config.app_name
     lb = client.containers.create(
@@ -49,23 +50,27 @@ def create(
         restart_policy={"Name": "unless-stopped"},
         detach=True,
     )
-    nginx.write_conf(lb, conf)
     try:
-        lb.start()
-    except APIError as exc:
-        lb.remove(force=True)
-        raise DeploymentError(
-            f"the load balancer could not publish {config.bind_address}:{config.port}: "
-            f"{exc.explanation or exc}",
-            hint="choose another port with [plugins.scale.docker] port",
-        ) from None
-    url = service_url(config.bind_address, config.port) + config.health_check_path
-    if not _answers(lb, url, any_answer):
-        tail = log_tail(lb)
-        raise DeploymentError(
-            f"the load balancer did not answer on {url}; last log lines:\n" + "\n".join(tail),
-            hint="check that lb_image is an nginx image that reads /etc/nginx/conf.d/",
-        )
+        nginx.write_conf(lb, conf)
+        try:
+            lb.start()
+        except APIError as exc:
+            raise DeploymentError(
+                f"the load balancer could not publish {config.bind_address}:{config.port}: "
+                f"{exc.explanation or exc}",
+                hint="choose another port with [plugins.scale.docker] port",
+            ) from None
+        url = service_url(config.bind_address, config.port) + config.health_check_path
+        if not _answers(lb, url, any_answer):
+            tail = log_tail(lb)
+            raise DeploymentError(
+                f"the load balancer did not answer on {url}; last log lines:\n" + "\n".join(tail),
+                hint="check that lb_image is an nginx image that reads /etc/nginx/conf.d/",
+            )
+    except BaseException:
+        with contextlib.suppress(DockerException):
+            lb.remove(force=True)  # never leave a half-made load balancer behind
+        raise
     return lb
 
 

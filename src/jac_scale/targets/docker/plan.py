@@ -17,6 +17,11 @@ def _secret(state: DockerState | None, key: str, show: bool) -> str:
     return state.credentials[key] if show else MASK
 
 
+def shares_graph_store(config: DockerConfig) -> bool:
+    """True when replicas share one graph in MongoDB: ours, or an external MONGODB_URI."""
+    return config.mongodb_enabled or "MONGODB_URI" in config.app_environment()
+
+
 def render_plan(
     config: DockerConfig, app_config: AppConfig, state: DockerState | None, *, show_secrets: bool
 ) -> str:
@@ -31,6 +36,11 @@ def render_plan(
     env.update(
         {k: (v.get_secret_value() if show_secrets else MASK) for k, v in config.secrets.items()}
     )
+    if config.mongodb_uri is not None:
+        env["MONGODB_URI"] = config.mongodb_uri.get_secret_value() if show_secrets else MASK
+    if config.redis_url is not None:
+        env["REDIS_URL"] = config.redis_url.get_secret_value() if show_secrets else MASK
+    env["JAC_SCALE_APP_NAME"] = app
     lines = [
         f"# jac-scale docker plan for {app}: nothing was created (jac-scale deploy does that)",
         f"engine: {config.docker_host or 'the Docker environment (DOCKER_HOST)'}",
@@ -93,6 +103,6 @@ def render_plan(
     ]
     conf = nginx.render_conf(app, replica_names, config.container_port)
     lines += [f"  {line}" for line in conf.splitlines()]
-    if replicas > 1 and not config.mongodb_enabled:
+    if replicas > 1 and not shares_graph_store(config):
         lines += ["", f"warning: {replicas} replicas without MongoDB keep separate graphs"]
     return "\n".join(lines) + "\n"

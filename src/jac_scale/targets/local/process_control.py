@@ -3,10 +3,20 @@
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
+
+from jac_scale.utilities.ports import port_is_free
+
+__all__ = [
+    "is_ours",
+    "owns_port",
+    "port_is_free",
+    "process_start_time",
+    "start_background",
+    "stop_process",
+]
 
 
 def process_start_time(pid: int) -> int | None:
@@ -27,18 +37,6 @@ def is_ours(pid: int, start_time: int | None) -> bool:
         return False
     state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     return state != "Z" and (start_time is None or current == start_time)
-
-
-def port_is_free(port: int) -> bool:
-    """jac binds 0.0.0.0, so check that address (and loopback) the same way it will."""
-    for host in ("0.0.0.0", "127.0.0.1"):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                sock.bind((host, port))
-            except OSError:
-                return False
-    return True
 
 
 def _listening_inodes(port: int) -> set[str]:
