@@ -13,7 +13,6 @@ import argparse
 import json
 import secrets
 import shutil
-import socket
 import statistics
 import sys
 import tempfile
@@ -32,15 +31,12 @@ from dockerkit import EXAMPLE, cleanup_app, write_config  # noqa: E402
 from standins import build_standins  # noqa: E402
 
 from jac_scale import operations  # noqa: E402
+from jac_scale.utilities.ports import port_is_free  # noqa: E402
 
 
 def free_port() -> int:
     for port in range(20800, 21000):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
+        if port_is_free(port, ("127.0.0.1",)):
             return port
     raise SystemExit("no free port in 20800-20999")
 

@@ -18,13 +18,14 @@ import csv
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+from jac_scale.utilities.ports import port_is_free
 
 REPO = Path(__file__).resolve().parent.parent
 APP = REPO / "tests" / "runtime" / "app"
@@ -54,12 +55,8 @@ class WalkerUser(HttpUser):
 
 def free_port(start: int, stop: int) -> int:
     for port in range(start, stop):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("0.0.0.0", port))
-                return port
-            except OSError:
-                continue
+        if port_is_free(port):
+            return port
     raise RuntimeError(f"no free port in {start}-{stop}")
 
 

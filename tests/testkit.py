@@ -2,10 +2,11 @@
 
 import json
 import shutil
-import socket
 import urllib.request
 from pathlib import Path
 from typing import Any
+
+from jac_scale.utilities.ports import port_is_free
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_APP = REPO / "examples" / "todo"
@@ -14,16 +15,7 @@ EXAMPLE_APP = REPO / "examples" / "todo"
 def free_port(start: int, stop: int) -> int:
     """First port in [start, stop) that nothing listens on (0.0.0.0 and 127.0.0.1)."""
     for port in range(start, stop):
-        ok = True
-        for host in ("0.0.0.0", "127.0.0.1"):
-            with socket.socket() as sock:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                try:
-                    sock.bind((host, port))
-                except OSError:
-                    ok = False
-                    break
-        if ok:
+        if port_is_free(port):
             return port
     raise RuntimeError(f"no free port in {start}-{stop}")
 

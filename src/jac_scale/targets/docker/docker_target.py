@@ -120,8 +120,6 @@ class DockerTarget(DeploymentTarget):
         for value in env.values():
             if "://" in value:
                 register_secret(value)
-        for secret in self.config.secrets.values():  # masked in log tails and errors too
-            register_secret(secret.get_secret_value())
         return env
 
     def _shares_graph_store(self) -> bool:
